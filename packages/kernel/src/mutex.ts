@@ -1,0 +1,109 @@
+/**
+ * Mutexes (kernel/mutex.c) with an owner and a FIFO wait list. mutex_unlock wakes the first
+ * waiter, which then competes for the lock again, as in 2.6.24.
+ */
+import { lock_acquire, lock_release, lockdep_map } from './lockdep.js';
+import {
+  current,
+  type Kfn,
+  SP_PREEMPT,
+  schedule,
+  set_current_state,
+  type task_struct,
+  TASK_INTERRUPTIBLE,
+  TASK_UNINTERRUPTIBLE,
+  this_machine,
+  wake_up_process,
+} from './sched.js';
+import { EINTR, signal_pending } from './signal.js';
+import { title_skip } from './stack.js';
+import { warn } from './bug.js';
+
+/** struct mutex. */
+export class mutex {
+  owner: task_struct | null = null;
+  readonly wait_list: task_struct[] = [];
+  readonly dep_map: lockdep_map;
+  constructor(readonly name: string) {
+    this.dep_map = new lockdep_map(name);
+  }
+}
+
+/** DEFINE_MUTEX() / mutex_init(). */
+export function DEFINE_MUTEX(name: string): mutex {
+  return new mutex(name);
+}
+
+function* __mutex_lock_common(lock: mutex, state: number): Kfn<number> {
+  yield SP_PREEMPT; // might_sleep()
+  const t = current;
+  const m = this_machine();
+  lock_acquire(lock.dep_map, 0, false, 0);
+  if (lock.owner === null) {
+    lock.owner = t;
+    if (m.trace) m.emit(t.pid, 'acquire', lock.name);
+    return 0;
+  }
+  if (m.trace) m.emit(t.pid, 'contend', lock.name);
+  lock.wait_list.push(t);
+  for (;;) {
+    set_current_state(state);
+    if (lock.owner === null) break;
+    if (state === TASK_INTERRUPTIBLE && signal_pending(t)) {
+      lock.wait_list.splice(lock.wait_list.indexOf(t), 1);
+      set_current_state(0);
+      lock_release(lock.dep_map);
+      return -EINTR;
+    }
+    t.wchan = `mutex ${lock.name}`;
+    yield* schedule();
+  }
+  set_current_state(0);
+  lock.wait_list.splice(lock.wait_list.indexOf(t), 1);
+  lock.owner = t;
+  if (m.trace) m.emit(t.pid, 'acquire', lock.name);
+  return 0;
+}
+
+export function* mutex_lock(lock: mutex): Kfn {
+  yield* __mutex_lock_common(lock, TASK_UNINTERRUPTIBLE);
+}
+
+/** mutex_lock_interruptible(): 0, or -EINTR when a signal arrives while waiting. */
+export function* mutex_lock_interruptible(lock: mutex): Kfn<number> {
+  return yield* __mutex_lock_common(lock, TASK_INTERRUPTIBLE);
+}
+
+/** mutex_trylock(): 1 when taken. */
+export function* mutex_trylock(lock: mutex): Kfn<number> {
+  yield SP_PREEMPT;
+  if (lock.owner !== null) return 0;
+  lock_acquire(lock.dep_map, 0, true, 0);
+  lock.owner = current;
+  this_machine().emit(current.pid, 'acquire', lock.name);
+  return 1;
+}
+
+export function* mutex_unlock(lock: mutex): Kfn {
+  const m = this_machine();
+  // DEBUG_MUTEXES: only the owner may unlock.
+  warn(lock.owner !== current, 'DEBUG_LOCKS_WARN_ON(lock->owner != current)');
+  lock_release(lock.dep_map);
+  lock.owner = null;
+  if (m.trace) m.emit(current.pid, 'release', lock.name);
+  const first = lock.wait_list[0];
+  if (first !== undefined) wake_up_process(first);
+  yield SP_PREEMPT;
+}
+
+export function mutex_is_locked(lock: mutex): boolean {
+  return lock.owner !== null;
+}
+
+title_skip(
+  'mutex_lock',
+  'mutex_lock_interruptible',
+  'mutex_trylock',
+  'mutex_unlock',
+  '__mutex_lock_common',
+);

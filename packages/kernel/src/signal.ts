@@ -1,0 +1,101 @@
+/**
+ * Signals (kernel/signal.c), reduced to what kernel threads and the syscall boundary use:
+ * a pending set, a blocked mask, and waking an interruptible sleeper.
+ */
+import {
+  current,
+  find_task_by_pid,
+  type task_struct,
+  TASK_INTERRUPTIBLE,
+  this_machine,
+} from './sched.js';
+
+export const SIGHUP = 1;
+export const SIGINT = 2;
+export const SIGKILL = 9;
+export const SIGTERM = 15;
+export const SIGCHLD = 17;
+export const SIGSTOP = 19;
+
+export { EINTR, ERESTARTSYS, ESRCH } from './errno.js';
+import { ESRCH } from './errno.js';
+
+const ALL_SIGNALS = 0x7fff_ffff;
+
+function bit(sig: number): number {
+  return 1 << (sig - 1);
+}
+
+/** signal_pending(): a signal that is not blocked is pending. */
+export function signal_pending(t: task_struct = current): boolean {
+  // The freezer wakes user processes with a fake signal (TIF_SIGPENDING without a signal).
+  return (t.pending & ~t.blocked) !== 0 || (t.freeze_requested && t.kind === 'user');
+}
+
+/** signalled(), as net/sunrpc defines it: signal_pending(current). */
+export function signalled(): boolean {
+  return signal_pending(current);
+}
+
+/** fatal_signal_pending(). */
+export function fatal_signal_pending(t: task_struct = current): boolean {
+  return (t.pending & bit(SIGKILL)) !== 0;
+}
+
+/** sigismember() on the pending set. */
+export function sigismember_pending(t: task_struct, sig: number): boolean {
+  return (t.pending & bit(sig)) !== 0;
+}
+
+/** Block every signal (what daemonize() does for a kernel thread). */
+export function block_all_signals(t: task_struct = current): void {
+  t.blocked = ALL_SIGNALS;
+}
+
+/** allow_signal(): let a kernel thread receive `sig`. */
+export function allow_signal(sig: number): void {
+  current.blocked &= ~bit(sig);
+}
+
+/** disallow_signal(). */
+export function disallow_signal(sig: number): void {
+  current.blocked |= bit(sig);
+  current.pending &= ~bit(sig);
+}
+
+/**
+ * send_sig(): queue `sig` and wake the task if it sleeps interruptibly. A kernel thread
+ * ignores signals it has not allowed, as the kernel's do with SIG_IGN handlers.
+ */
+export function send_sig(sig: number, t: task_struct, _priv: number): number {
+  if (t.kind === 'kthread' && (t.blocked & bit(sig)) !== 0) return 0;
+  t.pending |= bit(sig);
+  this_machine().emit(current.pid, 'signal', `sig${sig}`, { target: t.pid });
+  signal_wake_up(t);
+  return 0;
+}
+
+/** signal_wake_up(): wake an interruptible sleeper so that it sees the signal. */
+export function signal_wake_up(t: task_struct): void {
+  this_machine().wake(t, TASK_INTERRUPTIBLE);
+}
+
+/** kill_proc(): send_sig by pid; -ESRCH when no such task. */
+export function kill_proc(pid: number, sig: number, priv: number): number {
+  const t = find_task_by_pid(pid);
+  if (t === null) return -ESRCH;
+  return send_sig(sig, t, priv);
+}
+
+/** flush_signals(): forget every pending signal. */
+export function flush_signals(t: task_struct): void {
+  t.pending = 0;
+}
+
+/** recalc_sigpending(): nothing to recompute in the model, kept for faithful call sites. */
+export function recalc_sigpending(): void {}
+
+/** clear_thread_flag(TIF_SIGPENDING): drop pending signals of the current task for a while. */
+export function clear_sigpending(): void {
+  current.pending = 0;
+}

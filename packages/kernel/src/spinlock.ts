@@ -1,0 +1,113 @@
+/**
+ * Spinlocks (include/linux/spinlock.h). A contended spinlock spins: the task leaves the
+ * runqueue in TASK_SPINNING until the holder releases it. The _bh/_irq/_irqsave spellings
+ * behave alike here: the model has no interrupts to disable.
+ */
+import { lock_acquire, lock_release, lockdep_map } from './lockdep.js';
+import {
+  current,
+  type Kfn,
+  SP_PREEMPT,
+  SP_SCHEDULE,
+  type task_struct,
+  TASK_RUNNING,
+  TASK_SPINNING,
+  this_machine,
+} from './sched.js';
+import { title_skip } from './stack.js';
+
+/** spinlock_t. */
+export class spinlock_t {
+  owner: task_struct | null = null;
+  readonly spinners: task_struct[] = [];
+  readonly dep_map: lockdep_map;
+  constructor(readonly name: string) {
+    this.dep_map = new lockdep_map(name);
+  }
+}
+
+/** DEFINE_SPINLOCK() / spin_lock_init(). */
+export function DEFINE_SPINLOCK(name: string): spinlock_t {
+  return new spinlock_t(name);
+}
+
+/** Take `lock` for the current task, spinning while another task holds it. */
+export function* __raw_spin_lock(lock: spinlock_t, name: string): Kfn {
+  const t = current;
+  const m = this_machine();
+  while (lock.owner !== null) {
+    if (m.trace) m.emit(t.pid, 'contend', name);
+    t.state = TASK_SPINNING;
+    t.wchan = `spinlock ${name}`;
+    lock.spinners.push(t);
+    yield SP_SCHEDULE;
+  }
+  lock.owner = t;
+  if (m.trace) m.emit(t.pid, 'acquire', name);
+}
+
+/** Release `lock` and let every spinner retry. */
+export function __raw_spin_unlock(lock: spinlock_t, name: string): void {
+  const m = this_machine();
+  lock.owner = null;
+  if (m.trace) m.emit(current.pid, 'release', name);
+  for (const s of lock.spinners) {
+    if (s.state === TASK_SPINNING) {
+      s.state = TASK_RUNNING;
+      s.wchan = '';
+      m.enqueue(s);
+    }
+  }
+  lock.spinners.length = 0;
+}
+
+export function* spin_lock(lock: spinlock_t): Kfn {
+  yield SP_PREEMPT;
+  lock_acquire(lock.dep_map, 0, false, 0);
+  yield* __raw_spin_lock(lock, lock.name);
+  current.preempt_count++;
+}
+
+export function* spin_unlock(lock: spinlock_t): Kfn {
+  lock_release(lock.dep_map);
+  current.preempt_count--;
+  __raw_spin_unlock(lock, lock.name);
+  yield SP_PREEMPT;
+}
+
+/** spin_trylock(): 1 when taken. */
+export function* spin_trylock(lock: spinlock_t): Kfn<number> {
+  yield SP_PREEMPT;
+  if (lock.owner !== null) return 0;
+  lock_acquire(lock.dep_map, 0, true, 0);
+  lock.owner = current;
+  current.preempt_count++;
+  return 1;
+}
+
+export function spin_is_locked(lock: spinlock_t): boolean {
+  return lock.owner !== null;
+}
+
+export const spin_lock_bh = spin_lock;
+export const spin_unlock_bh = spin_unlock;
+export const spin_lock_irq = spin_lock;
+export const spin_unlock_irq = spin_unlock;
+/** spin_lock_irqsave(): the flags are meaningless in the model; returns 0. */
+export function* spin_lock_irqsave(lock: spinlock_t): Kfn<number> {
+  yield* spin_lock(lock);
+  return 0;
+}
+export function* spin_unlock_irqrestore(lock: spinlock_t, _flags: number): Kfn {
+  yield* spin_unlock(lock);
+}
+
+title_skip(
+  'spin_lock',
+  'spin_unlock',
+  'spin_trylock',
+  'spin_lock_irqsave',
+  'spin_unlock_irqrestore',
+  '__raw_spin_lock',
+  '__raw_spin_unlock',
+);

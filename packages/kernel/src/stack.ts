@@ -1,0 +1,83 @@
+/**
+ * Call stacks of the simulated kernel, taken from the JavaScript stack.
+ *
+ * Model code keeps kernel symbol names (snake_case), so a kernel-style backtrace is the
+ * JavaScript stack with everything else (scheduler internals, generator plumbing, test
+ * harness frames) filtered out. Frames are captured as V8 CallSites and formatted lazily.
+ */
+
+/** A backtrace: kernel function names, innermost first. */
+export type Backtrace = readonly string[];
+
+const KERNEL_SYMBOL = /^[a-z_][a-z0-9_]*$/;
+
+/**
+ * Functions that a syzbot-style title skips to name the caller instead: locking, waiting and
+ * allocation primitives, and the report machinery itself.
+ */
+const TITLE_SKIP = new Set<string>();
+
+/** Mark core primitives so that titles name the function that called them. */
+export function title_skip(...names: string[]): void {
+  for (const n of names) TITLE_SKIP.add(n);
+}
+
+type RawFrames = { stack?: unknown };
+
+function prepareCallSites(_e: Error, sites: NodeJS.CallSite[]): NodeJS.CallSite[] {
+  return sites;
+}
+
+/** Capture the current kernel backtrace (innermost first), skipping non-kernel frames. */
+export function capture_backtrace(limit = 16): Backtrace {
+  const saved = Error.prepareStackTrace;
+  const savedLimit = Error.stackTraceLimit;
+  Error.prepareStackTrace = prepareCallSites;
+  Error.stackTraceLimit = limit + 16;
+  const holder: RawFrames = {};
+  Error.captureStackTrace(holder, capture_backtrace);
+  const sites = holder.stack as NodeJS.CallSite[];
+  Error.prepareStackTrace = saved;
+  Error.stackTraceLimit = savedLimit;
+  return framesOf(sites, limit);
+}
+
+/** Kernel frames of an error thrown inside model code (used for oopses). */
+export function backtrace_of_error(err: Error, limit = 16): Backtrace {
+  const saved = Error.prepareStackTrace;
+  // The stack may already be formatted; parse "at name (" lines in that case.
+  Error.prepareStackTrace = saved;
+  const text = typeof err.stack === 'string' ? err.stack : '';
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\s+at (?:async )?([^\s(]+)/.exec(line);
+    if (!m) continue;
+    const name = m[1]!.replace(/^.*\./, '');
+    if (KERNEL_SYMBOL.test(name) && !m[1]!.endsWith('.next')) out.push(name);
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+function framesOf(sites: NodeJS.CallSite[] | undefined, limit: number): Backtrace {
+  const out: string[] = [];
+  if (!Array.isArray(sites)) return out;
+  for (const s of sites) {
+    const name = s.getFunctionName();
+    if (name === null || !KERNEL_SYMBOL.test(name)) continue;
+    out.push(name);
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+/** The function a syzbot-style title names: the innermost frame that is not a primitive. */
+export function title_function(bt: Backtrace): string {
+  for (const f of bt) if (!TITLE_SKIP.has(f)) return f;
+  return bt[0] ?? 'unknown';
+}
+
+/** Kernel-style backtrace lines (" lockd_down+0x0/0x0"), innermost first. */
+export function format_backtrace(bt: Backtrace): string[] {
+  return bt.map((f) => ` ${f}`);
+}

@@ -1,0 +1,129 @@
+/**
+ * Timers and sleeping with a timeout (kernel/timer.c). Timer functions run in softirq
+ * context when virtual time reaches their expiry, which happens only when no task can run.
+ */
+import {
+  current,
+  HZ,
+  jiffies,
+  type Kfn,
+  MAX_SCHEDULE_TIMEOUT,
+  schedule,
+  set_current_state,
+  TASK_INTERRUPTIBLE,
+  TASK_UNINTERRUPTIBLE,
+  type TimerEntry,
+  this_machine,
+  wake_up_process,
+} from './sched.js';
+import { title_skip } from './stack.js';
+
+/** struct timer_list. */
+export class timer_list {
+  expires = 0;
+  entry: TimerEntry | null = null;
+  constructor(
+    public function_: (data: unknown) => void = () => {},
+    public data: unknown = null,
+  ) {}
+}
+
+/** setup_timer(). */
+export function setup_timer(t: timer_list, fn: (data: unknown) => void, data: unknown): void {
+  t.function_ = fn;
+  t.data = data;
+}
+
+/** mod_timer(): (re)arm; returns 1 if the timer was pending. */
+export function mod_timer(t: timer_list, expires: number): number {
+  const was = del_timer(t);
+  t.expires = expires;
+  t.entry = this_machine().add_timer(expires, () => {
+    t.entry = null;
+    t.function_(t.data);
+  });
+  return was;
+}
+
+/** add_timer(). */
+export function add_timer(t: timer_list): void {
+  mod_timer(t, t.expires);
+}
+
+/** del_timer(): returns 1 if the timer was pending. */
+export function del_timer(t: timer_list): number {
+  if (t.entry === null) return 0;
+  const was = this_machine().del_timer(t.entry);
+  t.entry = null;
+  return was ? 1 : 0;
+}
+export const del_timer_sync = del_timer;
+
+export function timer_pending(t: timer_list): boolean {
+  return t.entry !== null && t.entry.pending;
+}
+
+export function msecs_to_jiffies(ms: number): number {
+  return Math.ceil((ms * HZ) / 1000);
+}
+
+export function jiffies_to_msecs(j: number): number {
+  return Math.floor((j * 1000) / HZ);
+}
+
+/** time_after(a, b): a is later than b. */
+export function time_after(a: number, b: number): boolean {
+  return a > b;
+}
+
+/**
+ * schedule_timeout(): sleep in the state the caller set until woken or `timeout` jiffies
+ * pass; returns the jiffies left (0 on timeout).
+ */
+export function* schedule_timeout(timeout: number): Kfn<number> {
+  if (timeout === MAX_SCHEDULE_TIMEOUT) {
+    yield* schedule();
+    return timeout;
+  }
+  const t = current;
+  const expire = jiffies + timeout;
+  const entry = this_machine().add_timer(expire, () => {
+    wake_up_process(t);
+  });
+  yield* schedule();
+  this_machine().del_timer(entry);
+  const left = expire - jiffies;
+  return left < 0 ? 0 : left;
+}
+
+export function* schedule_timeout_interruptible(timeout: number): Kfn<number> {
+  set_current_state(TASK_INTERRUPTIBLE);
+  return yield* schedule_timeout(timeout);
+}
+
+export function* schedule_timeout_uninterruptible(timeout: number): Kfn<number> {
+  set_current_state(TASK_UNINTERRUPTIBLE);
+  return yield* schedule_timeout(timeout);
+}
+
+/** msleep(): sleep uninterruptibly for at least `ms` milliseconds. */
+export function* msleep(ms: number): Kfn {
+  let timeout = msecs_to_jiffies(ms) + 1;
+  while (timeout > 0) timeout = yield* schedule_timeout_uninterruptible(timeout);
+}
+
+/** msleep_interruptible(): returns the milliseconds left if a signal woke it. */
+export function* msleep_interruptible(ms: number): Kfn<number> {
+  let timeout = msecs_to_jiffies(ms) + 1;
+  while (timeout > 0 && (current.pending & ~current.blocked) === 0)
+    timeout = yield* schedule_timeout_interruptible(timeout);
+  return jiffies_to_msecs(timeout);
+}
+
+title_skip(
+  'schedule_timeout',
+  'schedule_timeout_interruptible',
+  'schedule_timeout_uninterruptible',
+  'msleep',
+  'msleep_interruptible',
+);
