@@ -60,7 +60,11 @@ export function complete_all(x: completion): void {
   __wake_up(x.wait, TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE, 0);
 }
 
-/** do_wait_for_common(): the jiffies left (>= 1) when done, 0 on timeout, -ERESTARTSYS. */
+/**
+ * do_wait_for_common() (kernel/sched.c): the jiffies left (>= 1) when done, 0 on timeout,
+ * -ERESTARTSYS. When `done` and the timeout race it takes the completion, as later kernels
+ * do; 2.6.24 reported the timeout and left `done` counted.
+ */
 function* do_wait_for_common(x: completion, timeout: number, state: number): Kfn<number> {
   if (x.done === 0) {
     const w = DECLARE_WAITQUEUE();

@@ -4,6 +4,7 @@ export const ENOENT = 2;
 export const ESRCH = 3;
 export const EINTR = 4;
 export const EIO = 5;
+export const EBADF = 9;
 export const EAGAIN = 11;
 export const ENOMEM = 12;
 export const EFAULT = 14;
@@ -12,7 +13,9 @@ export const EEXIST = 17;
 export const EINVAL = 22;
 export const EDEADLK = 35;
 export const ENOLCK = 37;
+export const EOVERFLOW = 75;
 export const ETIMEDOUT = 110;
+export const EINPROGRESS = 115;
 export const ERESTARTSYS = 512;
 
 /** An error pointer: what ERR_PTR(-ENOMEM) returns. */

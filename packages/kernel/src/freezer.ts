@@ -5,13 +5,14 @@
  * within 20 seconds make it fail with the kernel's message.
  */
 import { EBUSY } from './errno.js';
-import { printk, KERN_ERR } from './printk.js';
+import { KERN_ERR, KERN_INFO, printk } from './printk.js';
 import type { Report } from './report.js';
 import {
   current,
   HZ,
   jiffies,
   type Kfn,
+  type Machine,
   PF_EXITING,
   PF_FROZEN,
   PF_NOFREEZE,
@@ -21,12 +22,13 @@ import {
   TASK_DEAD,
   TASK_INTERRUPTIBLE,
   TASK_RUNNING,
+  TASK_SPINNING,
   TASK_UNINTERRUPTIBLE,
   this_machine,
   wake_up_process,
 } from './sched.js';
 import { capture_backtrace, title_skip } from './stack.js';
-import { schedule_timeout_uninterruptible } from './timer.js';
+import { schedule_timeout_uninterruptible, time_after } from './timer.js';
 
 /** TIMEOUT in try_to_freeze_tasks(). */
 export const FREEZE_TIMEOUT = 20 * HZ;
@@ -72,50 +74,77 @@ export function* try_to_freeze(): Kfn<number> {
   return 1;
 }
 
+/**
+ * freeze_task() (2.6.24): request (once) and wake on every pass, so a task that went back to
+ * sleep since the last pass is woken again. User processes get a fake signal; kernel threads
+ * are only woken from interruptible sleep.
+ */
 function freeze_task(t: task_struct): void {
-  if (frozen(t) || freezing(t)) return;
+  if (frozen(t)) return;
   t.freeze_requested = true;
-  // User processes get a fake signal; kernel threads are only woken from interruptible sleep.
   this_machine().wake(t, TASK_INTERRUPTIBLE);
 }
 
-/** try_to_freeze_tasks(): 0, or the number of tasks that refused to freeze by the timeout. */
+/** try_to_freeze_tasks() (kernel/power/process.c, 2.6.24): 0, or raise the freezer report. */
 function* try_to_freeze_tasks(user_space: boolean): Kfn<number> {
   const m = this_machine();
-  const end_time = jiffies + FREEZE_TIMEOUT;
+  const start = jiffies;
+  const end_time = start + FREEZE_TIMEOUT;
   let todo: task_struct[];
   for (;;) {
     todo = [];
     for (const t of m.tasks) {
       if (t === current || frozen(t) || !freezeable(t)) continue;
+      // The user-space pass leaves kernel threads (tasks without an mm) alone.
       if (user_space && t.kind !== 'user') continue;
       freeze_task(t);
       todo.push(t);
     }
-    if (todo.length === 0 || jiffies > end_time) break;
     // 2.6.24 calls yield() here; time only moves when nothing runs, so sleep a jiffy instead.
     yield* schedule_timeout_uninterruptible(1);
+    if (todo.length === 0 || time_after(jiffies, end_time)) break;
   }
-  if (todo.length === 0) return 0;
+  const csecs = Math.floor(((jiffies - start) * 100) / HZ);
+  const elapsed = `${Math.floor(csecs / 100)}.${String(csecs % 100).padStart(2, '0')}`;
+  if (todo.length === 0) {
+    printk(`(elapsed ${elapsed} seconds) `);
+    return 0;
+  }
+  const headline =
+    `Freezing of tasks failed after ${elapsed} seconds ` +
+    `(${todo.length} tasks refusing to freeze):`;
   printk('\n');
-  printk(
-    `${KERN_ERR}Freezing of ${user_space ? 'user space ' : 'tasks '}timed out after ` +
-      `${FREEZE_TIMEOUT / HZ} seconds (${todo.length} tasks refusing to freeze):\n`,
-  );
-  for (const t of todo)
-    printk(` task ${t.comm}:${t.pid} state ${stateChar(t)} wchan ${t.wchan || '-'}\n`);
+  printk(`${KERN_ERR}${headline}\n`);
+  show_state(m);
+  for (const t of todo) printk(`${KERN_ERR} ${t.comm}\n`);
+  // cancel_freezing(): drop the requests of those that did not make it.
   for (const t of todo) t.freeze_requested = false;
-  return m.raise(freezerReport(user_space, todo));
+  printk('\n');
+  return m.raise(freezerReport(headline, todo));
 }
+
+const STAT_NAM = 'RSDTtZX';
 
 function stateChar(t: task_struct): string {
-  return t.state === TASK_RUNNING ? 'R' : t.state === TASK_INTERRUPTIBLE ? 'S' : 'D';
+  if (t.state === TASK_RUNNING || t.state === TASK_SPINNING) return 'R';
+  if (t.state === TASK_DEAD) return 'X';
+  for (let i = 0; i < STAT_NAM.length - 1; i++) if (t.state & (1 << i)) return STAT_NAM[i + 1]!;
+  return '?';
 }
 
-function freezerReport(user_space: boolean, todo: task_struct[]): Report {
-  const headline =
-    `Freezing of ${user_space ? 'user space ' : 'tasks '}timed out after ${FREEZE_TIMEOUT / HZ} ` +
-    `seconds (${todo.length} tasks refusing to freeze):`;
+/** show_state() / sched_show_task(), reduced to a line per task and the sleepers' stacks. */
+function show_state(m: Machine): void {
+  printk(`${KERN_INFO}  task                        PC stack   pid father\n`);
+  for (const t of m.tasks) {
+    if (t.state === TASK_DEAD) continue;
+    const running = t.state === TASK_RUNNING || t.state === TASK_SPINNING;
+    const pc = running ? ' running task    ' : ' 0000000000000000 ';
+    printk(`${t.comm.slice(0, 13).padEnd(13)} ${stateChar(t)}${pc}    0 ${String(t.pid).padStart(5)}      0\n`);
+    if (!running) for (const f of t.sleep_bt) printk(` [<ffffffff00000000>] ${f}+0x0/0x0\n`);
+  }
+}
+
+function freezerReport(headline: string, todo: task_struct[]): Report {
   const first = todo[0]!;
   const bt = first.sleep_bt.length > 0 ? first.sleep_bt : capture_backtrace();
   return {
@@ -136,23 +165,33 @@ function freezerReport(user_space: boolean, todo: task_struct[]): Report {
   };
 }
 
-/** freeze_processes(): user space first, then kernel threads; 0 or -EBUSY. */
+/**
+ * freeze_processes() (kernel/power/process.c, 2.6.24): user space first, then the freezable
+ * kernel threads; 0, or the run stops at the freezer report (where 2.6.24 returns -EBUSY).
+ */
 export function* freeze_processes(): Kfn<number> {
-  printk('Stopping tasks ... ');
+  printk('Freezing user space processes ... ');
   if ((yield* try_to_freeze_tasks(true)) !== 0) return -EBUSY;
-  if ((yield* try_to_freeze_tasks(false)) !== 0) return -EBUSY;
   printk('done.\n');
+  printk('Freezing remaining freezable tasks ... ');
+  if ((yield* try_to_freeze_tasks(false)) !== 0) return -EBUSY;
+  printk('done.');
+  printk('\n');
   return 0;
 }
 
-/** thaw_processes(). */
+/** thaw_processes() (2.6.24): kernel threads first, then user space; omits the final schedule(). */
 export function thaw_processes(): void {
   printk('Restarting tasks ... ');
-  for (const t of this_machine().tasks) {
-    t.freeze_requested = false;
-    if (frozen(t)) {
-      t.flags &= ~PF_FROZEN;
-      wake_up_process(t);
+  const tasks = this_machine().tasks;
+  for (const user of [false, true]) {
+    for (const t of tasks) {
+      if ((t.kind === 'user') !== user || !freezeable(t)) continue;
+      t.freeze_requested = false;
+      if (frozen(t)) {
+        t.flags &= ~PF_FROZEN;
+        wake_up_process(t);
+      }
     }
   }
   printk('done.\n');

@@ -3,13 +3,14 @@
  * kthread_stop_info to the thread, wakes it and waits for it to exit; a thread stopped
  * before its first run returns -EINTR without ever calling its function.
  */
-import { kzalloc } from './slab.js';
+import { kfree, kzalloc } from './slab.js';
 import { EINTR, ENOMEM, ERR_PTR, type ErrPtr, IS_ERR } from './errno.js';
 import { completion, complete, init_completion, wait_for_completion } from './completion.js';
 import { DEFINE_MUTEX, type mutex, mutex_lock, mutex_unlock } from './mutex.js';
 import {
   current,
   type Kfn,
+  on_task_exit,
   PF_KTHREAD,
   type task_struct,
   this_machine,
@@ -33,6 +34,7 @@ interface KthreadState {
 }
 
 const KTHREAD = Symbol('kthread');
+const TASK_STRUCT = 'kthread.task_struct';
 
 function kstate(): KthreadState {
   return this_machine().slot(KTHREAD, () => ({
@@ -65,7 +67,7 @@ export function* kthread_create<D>(
   if (ts === null) return ERR_PTR(-ENOMEM);
   const t = this_machine().create_task(name, 'kthread', () => kthread(fn, data), false);
   block_all_signals(t);
-  t.ext['kthread.task_struct'] = ts;
+  t.ext[TASK_STRUCT] = ts;
   return t;
 }
 
@@ -108,5 +110,14 @@ export function* kthread_stop(k: task_struct): Kfn<number> {
 export function is_kthread(t: task_struct): boolean {
   return (t.flags & PF_KTHREAD) !== 0;
 }
+
+// release_task(): the allocation that stood for the task_struct goes with the task.
+on_task_exit((t) => {
+  const ts = t.ext[TASK_STRUCT];
+  if (ts !== undefined) {
+    delete t.ext[TASK_STRUCT];
+    kfree(ts as object);
+  }
+});
 
 title_skip('kthread_stop', 'kthread_create', 'kthread_run', 'kthread');

@@ -1,14 +1,46 @@
 /**
- * lockdep (kernel/lockdep.c): lock classes, the held-lock stack of each task, the
- * dependency graph, and the circular / recursive dependency and lockdep_sys_exit reports.
- *
- * STUB INTERFACE: the implementation of the graph and the reports lives here.
+ * lockdep (kernel/locking/lockdep.c): lock classes keyed by lockdep_map.key, the held-lock
+ * stack of each task, the class dependency graph with its cycle check, and the reports:
+ * circular and recursive locking, bad unlock balance, a lock held on the return to user space
+ * and at task exit. Texts follow the current kernel's wording; the usage bits print as
+ * {....} because the model has no interrupt contexts. The state is per machine, and a run
+ * stops at the first report, which stands in for debug_locks_off().
  */
-import { current, type task_struct } from './sched.js';
-import { type Backtrace, capture_backtrace } from './stack.js';
+import { LockstepUsageError, type Report } from './report.js';
+import { current, type Machine, on_task_exit, type task_struct, this_machine } from './sched.js';
+import { type Backtrace, capture_backtrace, title_function, title_skip } from './stack.js';
+
+/** include/linux/lockdep.h. */
+export const MAX_LOCKDEP_SUBCLASSES = 8;
+
+/** struct lock_class: one per (key, subclass); the graph's nodes. */
+export class lock_class {
+  /** Classes taken while this one was held, with where that was first seen (locks_after). */
+  readonly locks_after = new Map<lock_class, lock_list>();
+  /** BFS generation mark (dep_gen_id). */
+  dep_gen_id = 0;
+  /** How many times it was acquired. */
+  ops = 0;
+  constructor(
+    readonly key: string,
+    readonly subclass: number,
+    readonly name: string,
+    /** Disambiguates classes that share a name but not a key ("name#2"). */
+    readonly name_version: number,
+  ) {}
+}
+
+/** struct lock_list: an edge of the graph, with the stack where it was first recorded. */
+export interface lock_list {
+  readonly class: lock_class;
+  readonly trace: Backtrace;
+}
 
 /** struct lockdep_map: a lock instance's link to its class (keyed by name, like a lock_class_key). */
 export class lockdep_map {
+  /** class_cache[subclass], valid for the machine whose state is cache_owner. */
+  class_cache: Array<lock_class | undefined> = [];
+  cache_owner: object | null = null;
   constructor(
     readonly name: string,
     /** The class key: locks initialised at the same site share it; here, the same name. */
@@ -19,13 +51,71 @@ export class lockdep_map {
 /** A held lock: an entry of task_struct.held_locks. */
 export interface held_lock {
   readonly map: lockdep_map;
-  readonly read: number;
+  readonly class: lock_class;
+  /** 0 write, 1 read, 2 recursive read (set when a read nests inside a read of its class). */
+  read: number;
   readonly trylock: boolean;
-  /** Where it was acquired (kernel frames, innermost first). */
-  readonly acquire_bt: Backtrace;
+  /** Where it was acquired (kernel frames, innermost first); [] when the machine has stacks off. */
+  acquire_bt: Backtrace;
 }
 
+interface LockdepState {
+  readonly classes: Map<string, lock_class>;
+  readonly byName: Map<string, number>;
+  readonly versionByKey: Map<string, number>;
+  readonly stacks: boolean;
+  bfs_gen: number;
+}
+
+const LOCKDEP = Symbol('lockdep');
 const HELD = 'lockdep.held_locks';
+const NO_TRACE: Backtrace = [];
+const KERNEL_IDENT = '2.6.24 #1 Not tainted';
+const TRACE_DEPTH = 48;
+
+/**
+ * A kernel backtrace of the current task: the frames of capture_backtrace() without the
+ * generators' `next` plumbing and without the scheduler's own frames (Machine.run and what
+ * called it), which are not part of the task's stack.
+ */
+function kernelStack(depth = TRACE_DEPTH): Backtrace {
+  const out: string[] = [];
+  for (const f of capture_backtrace(depth)) {
+    if (f === 'run') break;
+    if (f !== 'next') out.push(f);
+  }
+  return out;
+}
+
+/** The acquire_ip of a held lock: the frames outside lockdep, from the locking primitive out. */
+function afterLockAcquire(bt: Backtrace): Backtrace {
+  const i = bt.indexOf('lock_acquire');
+  return i >= 0 ? bt.slice(i + 1) : bt;
+}
+
+/** A recorded dependency's stack starts at lock_acquire, as save_trace() leaves it. */
+function fromLockAcquire(bt: Backtrace): Backtrace {
+  const i = bt.indexOf('lock_acquire');
+  return i > 0 ? bt.slice(i) : bt;
+}
+
+let lastMachine: Machine | null = null;
+let lastState: LockdepState | null = null;
+
+function lockdepState(): LockdepState {
+  const m = this_machine();
+  if (m !== lastMachine) {
+    lastState = m.slot(LOCKDEP, () => ({
+      classes: new Map<string, lock_class>(),
+      byName: new Map<string, number>(),
+      versionByKey: new Map<string, number>(),
+      stacks: m.stacks,
+      bfs_gen: 0,
+    }));
+    lastMachine = m;
+  }
+  return lastState!;
+}
 
 /** The task's held-lock stack (current->held_locks). */
 export function held_locks(t: task_struct = current): held_lock[] {
@@ -37,26 +127,471 @@ export function held_locks(t: task_struct = current): held_lock[] {
   return h;
 }
 
-/** lock_acquire(): record the acquisition and check it against the dependency graph. */
+/** register_lock_class(): find or create the class of (key, subclass) and cache it in the map. */
+function register_lock_class(st: LockdepState, map: lockdep_map, subclass: number): lock_class {
+  const id = subclass === 0 ? map.key : `${map.key}\0${subclass}`;
+  let cls = st.classes.get(id);
+  if (cls === undefined) {
+    // count_matching_names(): the first key of a name prints as "name", a later key with the
+    // same name as "name#2", ...; the subclasses of a key share its version.
+    let version = st.versionByKey.get(map.key);
+    if (version === undefined) {
+      version = (st.byName.get(map.name) ?? 0) + 1;
+      st.byName.set(map.name, version);
+      st.versionByKey.set(map.key, version);
+    }
+    cls = new lock_class(map.key, subclass, map.name, version);
+    st.classes.set(id, cls);
+  }
+  if (map.cache_owner !== st) {
+    map.class_cache = [];
+    map.cache_owner = st;
+  }
+  map.class_cache[subclass] = cls;
+  return cls;
+}
+
+/** lock_acquire(): push the lock on the held stack after checking it against the graph. */
 export function lock_acquire(
   map: lockdep_map,
-  _subclass: number,
+  subclass: number,
   trylock: boolean,
   read: number,
 ): void {
-  held_locks().push({ map, read, trylock, acquire_bt: capture_backtrace() });
+  if (!Number.isInteger(subclass) || subclass < 0 || subclass >= MAX_LOCKDEP_SUBCLASSES)
+    throw new LockstepUsageError(
+      `lock_acquire(${map.name}): subclass must be an integer in [0, ${MAX_LOCKDEP_SUBCLASSES}), got ${String(subclass)}`,
+    );
+  if (read !== 0 && read !== 1 && read !== 2)
+    throw new LockstepUsageError(`lock_acquire(${map.name}): read must be 0, 1 or 2`);
+  __lock_acquire(map, subclass, trylock, read);
 }
 
-/** lock_release(). */
-export function lock_release(map: lockdep_map): void {
-  const h = held_locks();
-  for (let i = h.length - 1; i >= 0; i--) {
-    if (h[i]!.map === map) {
-      h.splice(i, 1);
-      return;
+/** __lock_acquire() (5.x) without irq-context tracking, chain hashing or lock statistics. */
+function __lock_acquire(map: lockdep_map, subclass: number, trylock: boolean, read: number): void {
+  const st = lockdepState();
+  let cls = map.cache_owner === st ? map.class_cache[subclass] : undefined;
+  if (cls === undefined) cls = register_lock_class(st, map, subclass);
+  cls.ops++;
+  const t = current;
+  const held = held_locks(t);
+  const hlock: held_lock = {
+    map,
+    class: cls,
+    read,
+    trylock,
+    acquire_bt: st.stacks ? afterLockAcquire(kernelStack(12)) : NO_TRACE,
+  };
+  // Trylocks can be taken in any order: they are held but add no dependencies.
+  if (!trylock) validate_chain(st, t, held, hlock);
+  held.push(hlock);
+}
+
+/** validate_chain(): the recursion check, then the new prev -> next dependencies. */
+function validate_chain(
+  st: LockdepState,
+  t: task_struct,
+  held: held_lock[],
+  next: held_lock,
+): void {
+  if (held.length === 0) return; // chain head: nothing to depend on
+  if (check_deadlock(t, held, next) === 2) {
+    next.read = 2; // a recursive read is skipped when building dependencies
+    return;
+  }
+  check_prevs_add(st, t, held, next);
+}
+
+/** check_deadlock(): the same class already held is recursive locking, unless read-after-read. */
+function check_deadlock(t: task_struct, held: held_lock[], next: held_lock): number {
+  for (const prev of held) {
+    if (prev.class !== next.class) continue;
+    // Only recursive reads (read_lock style, read == 2) may nest; a nested rwsem down_read
+    // (read == 1) can deadlock behind a queued writer, so lockdep reports it too.
+    if (next.read === 2 && prev.read !== 0) return 2;
+    print_deadlock_bug(t, prev, next);
+  }
+  return 1;
+}
+
+/**
+ * check_prevs_add(): add prev -> next for the held locks that are "relevant": walking down
+ * from the top, every trylock entry and the first non-trylock one (the ones below it are
+ * already connected to next through it). Recursive-read entries are skipped.
+ */
+function check_prevs_add(
+  st: LockdepState,
+  t: task_struct,
+  held: held_lock[],
+  next: held_lock,
+): void {
+  const trace: { bt: Backtrace | null } = { bt: null };
+  for (let i = held.length - 1; i >= 0; i--) {
+    const prev = held[i]!;
+    if (prev.read !== 2) {
+      check_prev_add(st, t, prev, next, trace);
+      if (!prev.trylock) break;
     }
   }
 }
 
+/**
+ * check_prev_add(): a prev -> next edge must not close a cycle. An edge that already exists
+ * was checked when it was added, so the search runs only for new edges.
+ */
+function check_prev_add(
+  st: LockdepState,
+  t: task_struct,
+  prev: held_lock,
+  next: held_lock,
+  trace: { bt: Backtrace | null },
+): void {
+  if (prev.class.locks_after.has(next.class)) return;
+  const path = check_noncircular(st, next.class, prev.class);
+  if (path !== null) {
+    trace.bt ??= kernelStack();
+    print_circular_bug(t, path, next, prev, trace.bt);
+  }
+  // Read-triggered dependencies of recursive readers are checked but not stored.
+  if (next.read === 2 || prev.read === 2) return;
+  // The stack of this acquisition, saved once and shared by the edges it adds (save_trace).
+  trace.bt ??= kernelStack();
+  prev.class.locks_after.set(next.class, { class: next.class, trace: fromLockAcquire(trace.bt) });
+}
+
+/**
+ * check_noncircular(): breadth-first search of the classes reachable from `source` for
+ * `target`. Returns the path [target entry, ..., source root] (shortest, innermost first),
+ * or null.
+ */
+function check_noncircular(
+  st: LockdepState,
+  source: lock_class,
+  target: lock_class,
+): lock_list[] | null {
+  const gen = ++st.bfs_gen;
+  const root: lock_list = { class: source, trace: NO_TRACE };
+  const parent = new Map<lock_list, lock_list>();
+  const queue: lock_list[] = [root];
+  source.dep_gen_id = gen;
+  for (let qi = 0; qi < queue.length; qi++) {
+    const lock = queue[qi]!;
+    for (const entry of lock.class.locks_after.values()) {
+      if (entry.class.dep_gen_id === gen) continue;
+      entry.class.dep_gen_id = gen;
+      parent.set(entry, lock);
+      if (entry.class === target) {
+        const path: lock_list[] = [entry];
+        for (let p = parent.get(entry); p !== undefined; p = parent.get(p)) path.push(p);
+        return path;
+      }
+      queue.push(entry);
+    }
+  }
+  return null;
+}
+
+/** lock_release(): remove the lock from the held stack; releasing a lock not held is a bug. */
+export function lock_release(map: lockdep_map): void {
+  __lock_release(map);
+}
+
+/** __lock_release() (5.x) without reacquire_held_locks(): re-validating the locks above only adds redundant edges. */
+function __lock_release(map: lockdep_map): void {
+  const t = current;
+  const h = held_locks(t);
+  for (let i = h.length - 1; i >= 0; i--) {
+    if (h[i]!.map === map) {
+      if (i === h.length - 1) h.pop();
+      else h.splice(i, 1);
+      return;
+    }
+  }
+  print_unlock_imbalance_bug(t, map);
+}
+
+/** lock_is_held() (lockdep_assert_held): does the current task hold this lock instance? */
+export function lock_is_held(map: lockdep_map, t: task_struct = current): boolean {
+  const h = t.ext[HELD] as held_lock[] | undefined;
+  if (h === undefined) return false;
+  for (const hl of h) if (hl.map === map) return true;
+  return false;
+}
+
 /** lockdep_sys_exit(): a task must not return to user space holding a lock. */
-export function lockdep_sys_exit(_syscall = ''): void {}
+export function lockdep_sys_exit(syscall = ''): void {
+  const t = current;
+  const h = t.ext[HELD] as held_lock[] | undefined;
+  if (h === undefined || h.length === 0) return;
+  const headline = 'WARNING: lock held when returning to user space!';
+  const first = h[0]!;
+  const bt = first.acquire_bt;
+  raiseReport(
+    t,
+    'lockdep-sys-exit',
+    `WARNING: lock held when returning to user space in ${acquireSite(first)}`,
+    headline,
+    bt,
+    [
+      `${t.comm}/${t.pid} is leaving the kernel with locks still held!`,
+      ...lockdep_print_held_locks(t),
+      ...(syscall ? [`(lockstep: on the return from the ${syscall} system call)`] : []),
+    ],
+  );
+}
+
+/** debug_check_no_locks_held() (do_exit): a task must not exit holding a lock. */
+export function debug_check_no_locks_held(t: task_struct = current): void {
+  const h = t.ext[HELD] as held_lock[] | undefined;
+  if (h === undefined || h.length === 0) return;
+  print_held_locks_bug(t, h);
+}
+
+on_task_exit(debug_check_no_locks_held);
+
+// ---- printouts ----
+
+/** __print_lock_name(): "name", "name#2" for a second key with that name, "/N" for a subclass. */
+function __print_lock_name(c: lock_class): string {
+  let s = c.name;
+  if (c.name_version > 1) s += `#${c.name_version}`;
+  if (c.subclass !== 0) s += `/${c.subclass}`;
+  return s;
+}
+
+/** print_lock_name(): " (name){....}" (no irq usage bits in the model). */
+function print_lock_name(c: lock_class): string {
+  return ` (${__print_lock_name(c)}){....}`;
+}
+
+/** The function whose call took the lock (acquire_ip), or "unknown" without stacks. */
+function acquireSite(h: held_lock): string {
+  return title_function(h.acquire_bt);
+}
+
+function ip_sym(fn: string): string {
+  return `[<ffffffff00000000>] ${fn}+0x0/0x0`;
+}
+
+/** print_lock(). */
+function print_lock(h: held_lock): string {
+  return `${print_lock_name(h.class)}, at: ${ip_sym(acquireSite(h))}`;
+}
+
+/** lockdep_print_held_locks(): the "N locks held by comm/pid:" list. */
+export function lockdep_print_held_locks(t: task_struct): string[] {
+  const h = (t.ext[HELD] as held_lock[] | undefined) ?? [];
+  if (h.length === 0) return [`no locks held by ${t.comm}/${t.pid}.`];
+  return [
+    `${h.length} lock${h.length > 1 ? 's' : ''} held by ${t.comm}/${t.pid}:`,
+    ...h.map((hl, i) => ` #${i}: ${print_lock(hl)}`),
+  ];
+}
+
+/** print_stack_trace(trace, 6). */
+function print_stack_trace(bt: Backtrace): string[] {
+  return bt.map((f) => `      ${ip_sym(f)}`);
+}
+
+/** dump_stack() after "stack backtrace:". */
+function dump_stack(t: task_struct, bt: Backtrace): string[] {
+  return [
+    '',
+    'stack backtrace:',
+    `Pid: ${t.pid}, comm: ${t.comm} Not tainted 2.6.24 #1`,
+    'Call Trace:',
+    ...bt.map((f) => ` ${ip_sym(f)}`),
+  ];
+}
+
+/** The banner every lockdep report opens with. */
+function banner(headline: string, width = headline.length): string[] {
+  return ['='.repeat(width), headline, KERNEL_IDENT, '-'.repeat(width)];
+}
+
+function raiseReport(
+  t: task_struct,
+  kind: Report['kind'],
+  title: string,
+  headline: string,
+  bt: Backtrace,
+  body: string[],
+  width?: number,
+): never {
+  return this_machine().raise({
+    kind,
+    title,
+    headline,
+    text: [...banner(headline, width), ...body].join('\n'),
+    task: { pid: t.pid, comm: t.comm },
+    backtrace: bt,
+  });
+}
+
+/** The stack of the acquisition being checked, for its "at:" line when stacks are off. */
+function withSite(next: held_lock, bt: Backtrace): void {
+  if (next.acquire_bt.length === 0) next.acquire_bt = afterLockAcquire(bt);
+}
+
+/** print_circular_bug(): the chain, the two-CPU scenario and the held locks. */
+function print_circular_bug(
+  t: task_struct,
+  path: lock_list[],
+  next: held_lock,
+  prev: held_lock,
+  trace: Backtrace,
+): never {
+  const bt = kernelStack();
+  withSite(next, bt);
+  const headline = 'WARNING: possible circular locking dependency detected';
+  const lines = [
+    `${t.comm}/${t.pid} is trying to acquire lock:`,
+    print_lock(next),
+    '',
+    'but task is already holding lock:',
+    print_lock(prev),
+    '',
+    'which lock already depends on the new lock.',
+    '',
+    '',
+    'the existing dependency chain (in reverse order) is:',
+  ];
+  // path[0] is the entry for prev's class; the last is the root, next's class, whose trace is
+  // this acquisition's own stack.
+  for (let depth = path.length - 1, i = 0; i < path.length; i++, depth--) {
+    const entry = path[i]!;
+    lines.push('', `-> #${depth}${print_lock_name(entry.class)}:`);
+    lines.push(...print_stack_trace(i === path.length - 1 ? trace : entry.trace));
+  }
+  lines.push('', 'other info that might help us debug this:', '');
+  lines.push(...print_circular_lock_scenario(next.class, prev.class, path[1]!.class));
+  lines.push(...lockdep_print_held_locks(t), ...dump_stack(t, bt));
+  return raiseReport(
+    t,
+    'lockdep-circular',
+    `possible deadlock in ${title_function(bt)}`,
+    headline,
+    bt,
+    lines,
+  );
+}
+
+/** print_circular_lock_scenario(): source is being taken while target is held. */
+function print_circular_lock_scenario(
+  source: lock_class,
+  target: lock_class,
+  parent: lock_class,
+): string[] {
+  const s = __print_lock_name(source);
+  const tg = __print_lock_name(target);
+  const p = __print_lock_name(parent);
+  const out: string[] = [];
+  if (parent !== source) out.push('Chain exists of:', `  ${s} --> ${p} --> ${tg}`, '');
+  const cpu1 = ' '.repeat(31);
+  out.push(
+    ' Possible unsafe locking scenario:',
+    '',
+    '       CPU0                    CPU1',
+    '       ----                    ----',
+    `  lock(${tg});`,
+    `${cpu1}lock(${p});`,
+    `${cpu1}lock(${tg});`,
+    `  lock(${s});`,
+    '',
+    ' *** DEADLOCK ***',
+    '',
+  );
+  return out;
+}
+
+/** print_deadlock_bug(): "possible recursive locking detected". */
+function print_deadlock_bug(t: task_struct, prev: held_lock, next: held_lock): never {
+  const bt = kernelStack();
+  withSite(next, bt);
+  const headline = 'WARNING: possible recursive locking detected';
+  return raiseReport(
+    t,
+    'lockdep-recursive',
+    `possible deadlock in ${title_function(bt)}`,
+    headline,
+    bt,
+    [
+      `${t.comm}/${t.pid} is trying to acquire lock:`,
+      print_lock(next),
+      '',
+      'but task is already holding lock:',
+      print_lock(prev),
+      '',
+      'other info that might help us debug this:',
+      ' Possible unsafe locking scenario:',
+      '',
+      '       CPU0',
+      '       ----',
+      `  lock(${__print_lock_name(prev.class)});`,
+      `  lock(${__print_lock_name(next.class)});`,
+      '',
+      ' *** DEADLOCK ***',
+      '',
+      ' May be due to missing lock nesting notation',
+      '',
+      ...lockdep_print_held_locks(t),
+      ...dump_stack(t, bt),
+    ],
+  );
+}
+
+/** print_unlock_imbalance_bug(). */
+function print_unlock_imbalance_bug(t: task_struct, map: lockdep_map): never {
+  const bt = kernelStack();
+  const fn = title_function(bt);
+  const headline = 'WARNING: bad unlock balance detected!';
+  return raiseReport(
+    t,
+    'lockdep-bad-unlock',
+    `WARNING: bad unlock balance in ${fn}`,
+    headline,
+    bt,
+    [
+      `${t.comm}/${t.pid} is trying to release lock (${map.name}) at:`,
+      ip_sym(fn),
+      'but there are no more locks to release!',
+      '',
+      'other info that might help us debug this:',
+      ...lockdep_print_held_locks(t),
+      ...dump_stack(t, bt),
+    ],
+  );
+}
+
+/** print_held_locks_bug() (debug_check_no_locks_held at do_exit). */
+function print_held_locks_bug(t: task_struct, h: held_lock[]): never {
+  const bt = kernelStack();
+  const headline = `WARNING: ${t.comm}/${t.pid} still has locks held!`;
+  return raiseReport(
+    t,
+    'lockdep-exit',
+    `WARNING: still has locks held in ${acquireSite(h[0]!)}`,
+    headline,
+    h[0]!.acquire_bt,
+    [...lockdep_print_held_locks(t), ...dump_stack(t, bt)],
+    36,
+  );
+}
+
+title_skip(
+  'lock_acquire',
+  '__lock_acquire',
+  'validate_chain',
+  'check_deadlock',
+  'check_prevs_add',
+  'check_prev_add',
+  'check_noncircular',
+  'print_circular_bug',
+  'print_deadlock_bug',
+  'lock_release',
+  '__lock_release',
+  'print_unlock_imbalance_bug',
+  'lockdep_sys_exit',
+  'debug_check_no_locks_held',
+  'print_held_locks_bug',
+);

@@ -80,15 +80,17 @@ export function* mutex_trylock(lock: mutex): Kfn<number> {
   if (lock.owner !== null) return 0;
   lock_acquire(lock.dep_map, 0, true, 0);
   lock.owner = current;
-  this_machine().emit(current.pid, 'acquire', lock.name);
+  const m = this_machine();
+  if (m.trace) m.emit(current.pid, 'acquire', lock.name);
   return 1;
 }
 
+/** mutex_unlock() (kernel/mutex.c, 2.6.24): lockdep first, then the DEBUG_MUTEXES owner check. */
 export function* mutex_unlock(lock: mutex): Kfn {
   const m = this_machine();
-  // DEBUG_MUTEXES: only the owner may unlock.
-  warn(lock.owner !== current, 'DEBUG_LOCKS_WARN_ON(lock->owner != current)');
   lock_release(lock.dep_map);
+  // debug_mutex_unlock(): only the owner may unlock.
+  warn(lock.owner !== current, 'DEBUG_LOCKS_WARN_ON(lock->owner != current)');
   lock.owner = null;
   if (m.trace) m.emit(current.pid, 'release', lock.name);
   const first = lock.wait_list[0];

@@ -15,6 +15,7 @@ export type ReportKind =
   | 'lockdep-recursive'
   | 'lockdep-sys-exit'
   | 'lockdep-bad-unlock'
+  | 'lockdep-exit'
   | 'sleep-in-atomic'
   | 'hung-task'
   | 'deadlock'

@@ -97,7 +97,7 @@ export function* down_read_trylock(sem: rw_semaphore): Kfn<number> {
 
 export function* down_write_trylock(sem: rw_semaphore): Kfn<number> {
   yield SP_PREEMPT;
-  if (sem.activity !== 0) return 0;
+  if (sem.activity !== 0 || sem.wait_list.length > 0) return 0;
   lock_acquire(sem.dep_map, 0, true, 0);
   sem.activity = -1;
   return 1;

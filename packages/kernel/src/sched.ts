@@ -7,6 +7,8 @@
  * that the scheduler updates as it switches tasks and advances time.
  */
 import { KernelReportAbort, LockstepUsageError, type Report } from './report.js';
+// A cycle (signal.ts imports this module), safe: neither module uses the other at load time.
+import { signal_pending } from './signal.js';
 import { type Backtrace, capture_backtrace, title_skip } from './stack.js';
 
 /** Task states, with the kernel's values. */
@@ -81,8 +83,15 @@ export interface Chooser {
    * @param runnable tasks that can run, in runqueue order (length >= 2)
    * @param prev the task that ran last, when it is still runnable (continuing it is not a
    *   preemption); null when it blocked, exited or relaxed
+   * @param relaxed the task that ran last when it busy-waited (cpu_relax); choosing it again
+   *   only spins once more, so explorers may skip it while another task can run
    */
-  choose(runnable: readonly task_struct[], prev: task_struct | null, step: number): task_struct;
+  choose(
+    runnable: readonly task_struct[],
+    prev: task_struct | null,
+    step: number,
+    relaxed?: task_struct | null,
+  ): task_struct;
 }
 
 /** The default: never preempt; when the running task sleeps, run the longest-waiting task. */
@@ -195,6 +204,11 @@ export class Machine {
     return v;
   }
 
+  /** Every subsystem's per-machine state, for checks that scan it (kmemleak's roots). */
+  slotValues(): unknown[] {
+    return [...this.state.values()];
+  }
+
   /** Create a task in TASK_RUNNING on the runqueue (or parked, for kthread_create). */
   create_task(comm: string, kind: TaskKind, body: TaskBody, runnable = true): task_struct {
     const t = new task_struct(this.nextPid++, comm, kind);
@@ -292,8 +306,11 @@ export class Machine {
     let preemptions = 0;
     let prev: task_struct | null = null;
     let relaxRun = 0;
+    let relaxed: task_struct | null = null;
     let result: RunResult | null = null;
     const tracing = this.trace !== null;
+    // Tracing: the last task went to sleep, so running it again is a new 'switch' slice.
+    let slept = false;
     running = this;
     jiffies = this.jiffies;
     try {
@@ -319,11 +336,14 @@ export class Machine {
         if (rq.length === 1) next = rq[0]!;
         else {
           const p: task_struct | null = prev !== null && prev.on_rq ? prev : null;
-          next = chooser.choose(rq, p, this.steps);
+          next = chooser.choose(rq, p, this.steps, relaxed);
           decisions.push(next.pid);
           if (p !== null && next !== p) preemptions++;
         }
-        if (tracing && next !== prev) this.emit(next.pid, 'switch', next.comm);
+        if (tracing && (next !== prev || slept)) {
+          this.emit(next.pid, 'switch', next.comm);
+          slept = false;
+        }
         current = next;
         let r: IteratorResult<number, unknown>;
         try {
@@ -335,7 +355,13 @@ export class Machine {
         if (r.done === true) {
           this.do_exit(next, r.value);
         } else if (r.value === SP_SCHEDULE) {
-          if (next.state !== TASK_RUNNING) this.dequeue(next);
+          if (next.state !== TASK_RUNNING) {
+            this.dequeue(next);
+            if (tracing) {
+              this.emit(next.pid, 'sleep', next.wchan);
+              slept = true;
+            }
+          }
           relaxRun = 0;
         } else if (r.value === SP_RELAX) {
           // Round-robin: a busy-waiting task lets everybody else run before it spins again.
@@ -345,9 +371,11 @@ export class Machine {
           }
           if (++relaxRun >= this.livelockSteps) this.soft_lockup(next);
           prev = null;
+          relaxed = next;
           continue;
         } else relaxRun = 0;
         prev = next;
+        relaxed = null;
       }
     } catch (e) {
       if (e instanceof LockstepUsageError) throw e;
@@ -500,7 +528,9 @@ export function* schedule(): Kfn {
   const m = running!;
   if (t.state !== TASK_RUNNING) {
     for (const h of sleepHooks.before) h(t);
-    if (m.stacks) t.sleep_bt = capture_backtrace();
+    // 2.6.24 schedule(): an interruptible sleeper with a signal pending is not dequeued.
+    if (t.state === TASK_INTERRUPTIBLE && signal_pending(t)) t.state = TASK_RUNNING;
+    else if (m.stacks) t.sleep_bt = capture_backtrace();
   }
   yield SP_SCHEDULE;
   for (const h of sleepHooks.after) {

@@ -18,9 +18,15 @@ export const SIGCHLD = 17;
 export const SIGSTOP = 19;
 
 export { EINTR, ERESTARTSYS, ESRCH } from './errno.js';
-import { ESRCH } from './errno.js';
+import { EINVAL, ESRCH } from './errno.js';
 
 const ALL_SIGNALS = 0x7fff_ffff;
+/** Signals 1..31; the model has no real-time signals. */
+const NSIG = 32;
+
+function valid_signal(sig: number): boolean {
+  return Number.isInteger(sig) && sig >= 1 && sig < NSIG;
+}
 
 function bit(sig: number): number {
   return 1 << (sig - 1);
@@ -52,15 +58,19 @@ export function block_all_signals(t: task_struct = current): void {
   t.blocked = ALL_SIGNALS;
 }
 
-/** allow_signal(): let a kernel thread receive `sig`. */
-export function allow_signal(sig: number): void {
+/** allow_signal() (kernel/exit.c, 2.6.24): let a kernel thread receive `sig`; 0 or -EINVAL. */
+export function allow_signal(sig: number): number {
+  if (!valid_signal(sig)) return -EINVAL;
   current.blocked &= ~bit(sig);
+  return 0;
 }
 
-/** disallow_signal(). */
-export function disallow_signal(sig: number): void {
+/** disallow_signal(): ignore `sig` again (the kernel sets SIG_IGN); 0 or -EINVAL. */
+export function disallow_signal(sig: number): number {
+  if (!valid_signal(sig)) return -EINVAL;
   current.blocked |= bit(sig);
   current.pending &= ~bit(sig);
+  return 0;
 }
 
 /**
@@ -68,6 +78,7 @@ export function disallow_signal(sig: number): void {
  * ignores signals it has not allowed, as the kernel's do with SIG_IGN handlers.
  */
 export function send_sig(sig: number, t: task_struct, _priv: number): number {
+  if (!valid_signal(sig)) return -EINVAL;
   if (t.kind === 'kthread' && (t.blocked & bit(sig)) !== 0) return 0;
   t.pending |= bit(sig);
   this_machine().emit(current.pid, 'signal', `sig${sig}`, { target: t.pid });

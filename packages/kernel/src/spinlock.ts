@@ -4,17 +4,19 @@
  * behave alike here: the model has no interrupts to disable.
  */
 import { lock_acquire, lock_release, lockdep_map } from './lockdep.js';
+import type { Report } from './report.js';
 import {
   current,
   type Kfn,
   SP_PREEMPT,
   SP_SCHEDULE,
+  sleepHooks,
   type task_struct,
   TASK_RUNNING,
   TASK_SPINNING,
   this_machine,
 } from './sched.js';
-import { title_skip } from './stack.js';
+import { capture_backtrace, title_function, title_skip } from './stack.js';
 
 /** spinlock_t. */
 export class spinlock_t {
@@ -102,7 +104,39 @@ export function* spin_unlock_irqrestore(lock: spinlock_t, _flags: number): Kfn {
   yield* spin_unlock(lock);
 }
 
+/**
+ * __schedule_bug() (kernel/sched.c, 2.6.24), called by schedule_debug() when a task sleeps
+ * with a spinlock held; omits debug_show_held_locks() and the register dump.
+ */
+function __schedule_bug(prev: task_struct): never {
+  // schedule() has done its own preempt_disable() by the time it checks, hence the + 1.
+  const count = `0x${(prev.preempt_count + 1).toString(16).padStart(8, '0')}`;
+  const headline = `BUG: scheduling while atomic: ${prev.comm}/${prev.pid}/${count}`;
+  const bt = capture_backtrace();
+  const report: Report = {
+    kind: 'sleep-in-atomic',
+    title: `BUG: scheduling while atomic in ${title_function(bt)}`,
+    headline,
+    text: [
+      headline,
+      `Pid: ${prev.pid}, comm: ${prev.comm} Not tainted 2.6.24 #1`,
+      'Call Trace:',
+      ...bt.map((f) => ` [<ffffffff00000000>] ${f}+0x0/0x0`),
+    ].join('\n'),
+    task: { pid: prev.pid, comm: prev.comm },
+    backtrace: bt,
+  };
+  return this_machine().raise(report);
+}
+
+/** schedule_debug(): a task that goes to sleep must not hold a spinlock. */
+function scheduleDebug(t: task_struct): void {
+  if (t.preempt_count > 0) __schedule_bug(t);
+}
+sleepHooks.before.push(scheduleDebug);
+
 title_skip(
+  '__schedule_bug',
   'spin_lock',
   'spin_unlock',
   'spin_trylock',

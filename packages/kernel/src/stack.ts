@@ -44,14 +44,13 @@ export function capture_backtrace(limit = 16): Backtrace {
 
 /** Kernel frames of an error thrown inside model code (used for oopses). */
 export function backtrace_of_error(err: Error, limit = 16): Backtrace {
-  const saved = Error.prepareStackTrace;
-  // The stack may already be formatted; parse "at name (" lines in that case.
-  Error.prepareStackTrace = saved;
+  // The error's stack is already formatted text: parse its "at name (" lines.
   const text = typeof err.stack === 'string' ? err.stack : '';
   const out: string[] = [];
   for (const line of text.split('\n')) {
     const m = /^\s+at (?:async )?([^\s(]+)/.exec(line);
     if (!m) continue;
+    if (m[1] === 'Machine.run') break;
     const name = m[1]!.replace(/^.*\./, '');
     if (KERNEL_SYMBOL.test(name) && !m[1]!.endsWith('.next')) out.push(name);
     if (out.length >= limit) break;
@@ -64,7 +63,10 @@ function framesOf(sites: NodeJS.CallSite[] | undefined, limit: number): Backtrac
   if (!Array.isArray(sites)) return out;
   for (const s of sites) {
     const name = s.getFunctionName();
-    if (name === null || !KERNEL_SYMBOL.test(name)) continue;
+    // Below Machine.run is the harness that started the machine: not kernel frames.
+    if (name === 'run' && s.getTypeName() === 'Machine') break;
+    // Native frames are the generators' own next() calls.
+    if (name === null || s.getFileName() == null || !KERNEL_SYMBOL.test(name)) continue;
     out.push(name);
     if (out.length >= limit) break;
   }

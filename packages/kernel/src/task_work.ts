@@ -1,12 +1,20 @@
-/** task_work (kernel/task_work.c): callbacks a task runs on its way back to user space. */
-import { current, type Kfn, type task_struct } from './sched.js';
+/**
+ * task_work (kernel/task_work.c, 3.7): callbacks a task runs on its way back to user space,
+ * oldest first. Not in 2.6.24; the later series (deferred fput) use it.
+ */
+import { ESRCH } from './errno.js';
+import { current, type Kfn, PF_EXITING, SP_PREEMPT, type task_struct } from './sched.js';
 
 /** A task_work callback; may sleep. */
 export type task_work_func = () => undefined | void | Kfn;
 
-/** task_work_add(): queue `fn` on `task`; -ESRCH (as -3) if the task is a kernel thread. */
+/**
+ * task_work_add(): queue `fn` on `task`; -ESRCH if the task is exiting. Kernel threads never
+ * return to user space, so the model refuses them too (-ESRCH) instead of queueing work that
+ * would never run.
+ */
 export function task_work_add(task: task_struct, fn: task_work_func): number {
-  if (task.kind !== 'user') return -3;
+  if (task.kind !== 'user' || (task.flags & PF_EXITING) !== 0) return -ESRCH;
   task.task_works.push(fn as () => void);
   return 0;
 }
@@ -18,5 +26,6 @@ export function* task_work_run(): Kfn {
     const fn = t.task_works.shift() as task_work_func;
     const g = fn();
     if (g) yield* g;
+    yield SP_PREEMPT; // cond_resched()
   }
 }

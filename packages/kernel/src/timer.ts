@@ -11,11 +11,14 @@ import {
   schedule,
   set_current_state,
   TASK_INTERRUPTIBLE,
+  TASK_RUNNING,
   TASK_UNINTERRUPTIBLE,
   type TimerEntry,
   this_machine,
   wake_up_process,
 } from './sched.js';
+import { KERN_ERR, printk } from './printk.js';
+import { signal_pending } from './signal.js';
 import { title_skip } from './stack.js';
 
 /** struct timer_list. */
@@ -34,8 +37,9 @@ export function setup_timer(t: timer_list, fn: (data: unknown) => void, data: un
   t.data = data;
 }
 
-/** mod_timer(): (re)arm; returns 1 if the timer was pending. */
+/** mod_timer() (kernel/timer.c, 2.6.24): (re)arm; returns 1 if the timer was pending. */
 export function mod_timer(t: timer_list, expires: number): number {
+  if (t.expires === expires && timer_pending(t)) return 1;
   const was = del_timer(t);
   t.expires = expires;
   t.entry = this_machine().add_timer(expires, () => {
@@ -77,13 +81,18 @@ export function time_after(a: number, b: number): boolean {
 }
 
 /**
- * schedule_timeout(): sleep in the state the caller set until woken or `timeout` jiffies
- * pass; returns the jiffies left (0 on timeout).
+ * schedule_timeout() (kernel/timer.c, 2.6.24): sleep in the state the caller set until woken
+ * or `timeout` jiffies pass; returns the jiffies left (0 on timeout).
  */
 export function* schedule_timeout(timeout: number): Kfn<number> {
   if (timeout === MAX_SCHEDULE_TIMEOUT) {
     yield* schedule();
     return timeout;
+  }
+  if (timeout < 0) {
+    printk(`${KERN_ERR}schedule_timeout: wrong timeout value ${timeout.toString(16)}\n`);
+    set_current_state(TASK_RUNNING);
+    return 0;
   }
   const t = current;
   const expire = jiffies + timeout;
@@ -115,7 +124,7 @@ export function* msleep(ms: number): Kfn {
 /** msleep_interruptible(): returns the milliseconds left if a signal woke it. */
 export function* msleep_interruptible(ms: number): Kfn<number> {
   let timeout = msecs_to_jiffies(ms) + 1;
-  while (timeout > 0 && (current.pending & ~current.blocked) === 0)
+  while (timeout > 0 && !signal_pending(current))
     timeout = yield* schedule_timeout_interruptible(timeout);
   return jiffies_to_msecs(timeout);
 }

@@ -23,6 +23,8 @@ export interface wait_queue_t {
   exclusive: boolean;
   /** Set while queued on a wait_queue_head. */
   queued: boolean;
+  /** autoremove_wake_function (DEFINE_WAIT): a successful wake-up dequeues the entry. */
+  autoremove?: boolean;
 }
 
 /** wait_queue_head_t. */
@@ -37,6 +39,11 @@ export function init_waitqueue_head(q: wait_queue_head_t): void {
 
 export function DECLARE_WAITQUEUE(task: task_struct = current): wait_queue_t {
   return { task, exclusive: false, queued: false };
+}
+
+/** DEFINE_WAIT(): a wait entry for the current task that a wake-up dequeues. */
+export function DEFINE_WAIT(): wait_queue_t {
+  return { task: current, exclusive: false, queued: false, autoremove: true };
 }
 
 export function add_wait_queue(q: wait_queue_head_t, w: wait_queue_t): void {
@@ -61,8 +68,9 @@ export function remove_wait_queue(q: wait_queue_head_t, w: wait_queue_t): void {
   w.queued = false;
 }
 
-/** prepare_to_wait(): queue (once) and set the task state, in that order. */
+/** prepare_to_wait(): queue (once, at the head) and set the task state, in that order. */
 export function prepare_to_wait(q: wait_queue_head_t, w: wait_queue_t, state: number): void {
+  w.exclusive = false;
   if (!w.queued) add_wait_queue(q, w);
   set_current_state(state);
 }
@@ -72,6 +80,7 @@ export function prepare_to_wait_exclusive(
   w: wait_queue_t,
   state: number,
 ): void {
+  w.exclusive = true;
   if (!w.queued) add_wait_queue_exclusive(q, w);
   set_current_state(state);
 }
@@ -86,7 +95,9 @@ export function finish_wait(q: wait_queue_head_t, w: wait_queue_t): void {
 export function __wake_up(q: wait_queue_head_t, mode: number, nr_exclusive: number): void {
   const m = this_machine();
   for (const w of q.task_list.slice()) {
-    if (m.wake(w.task, mode) && w.exclusive && --nr_exclusive === 0) break;
+    if (!m.wake(w.task, mode)) continue;
+    if (w.autoremove) remove_wait_queue(q, w);
+    if (w.exclusive && --nr_exclusive === 0) break;
   }
 }
 
@@ -110,11 +121,11 @@ export function waitqueue_active(q: wait_queue_head_t): boolean {
 /** wait_event(): sleep uninterruptibly until `cond()` holds. */
 export function* wait_event(q: wait_queue_head_t, cond: () => boolean): Kfn {
   if (cond()) return;
-  const w = DECLARE_WAITQUEUE();
-  current.wchan = q.name;
+  const w = DEFINE_WAIT();
   for (;;) {
     prepare_to_wait(q, w, TASK_UNINTERRUPTIBLE);
     if (cond()) break;
+    current.wchan = q.name;
     yield* schedule();
   }
   finish_wait(q, w);
@@ -123,8 +134,7 @@ export function* wait_event(q: wait_queue_head_t, cond: () => boolean): Kfn {
 /** wait_event_interruptible(): 0 when `cond()` holds, -ERESTARTSYS on a signal. */
 export function* wait_event_interruptible(q: wait_queue_head_t, cond: () => boolean): Kfn<number> {
   if (cond()) return 0;
-  const w = DECLARE_WAITQUEUE();
-  current.wchan = q.name;
+  const w = DEFINE_WAIT();
   let ret = 0;
   for (;;) {
     prepare_to_wait(q, w, TASK_INTERRUPTIBLE);
@@ -133,6 +143,7 @@ export function* wait_event_interruptible(q: wait_queue_head_t, cond: () => bool
       ret = -ERESTARTSYS;
       break;
     }
+    current.wchan = q.name;
     yield* schedule();
   }
   finish_wait(q, w);
@@ -142,6 +153,8 @@ export function* wait_event_interruptible(q: wait_queue_head_t, cond: () => bool
 /**
  * wait_event_timeout() / wait_event_interruptible_timeout(): the jiffies left when `cond()`
  * became true (at least 1), 0 on timeout, -ERESTARTSYS on a signal when interruptible.
+ * Returns 1, as kernels since 3.11 do, when the condition turned true just as the time ran
+ * out; 2.6.24 returned 0 then (a false timeout).
  */
 export function* wait_event_timeout(
   q: wait_queue_head_t,
@@ -150,8 +163,7 @@ export function* wait_event_timeout(
   state: number = TASK_UNINTERRUPTIBLE,
 ): Kfn<number> {
   if (cond()) return Math.max(timeout, 1);
-  const w = DECLARE_WAITQUEUE();
-  current.wchan = q.name;
+  const w = DEFINE_WAIT();
   let ret = timeout;
   for (;;) {
     prepare_to_wait(q, w, state);
@@ -160,6 +172,7 @@ export function* wait_event_timeout(
       ret = -ERESTARTSYS;
       break;
     }
+    current.wchan = q.name;
     ret = yield* schedule_timeout(ret);
     if (ret === 0) break;
   }

@@ -3,6 +3,8 @@
  * order. schedule_work() uses the shared "events" queue (keventd).
  */
 import { kthread_should_stop, kthread_spawn, kthread_stop } from './kthread.js';
+import { held_locks } from './lockdep.js';
+import { KERN_ERR, printk } from './printk.js';
 import {
   current,
   type Kfn,
@@ -52,11 +54,39 @@ export class workqueue_struct {
   /** Number of items ever inserted / finished, for flush_workqueue. */
   inserted = 0;
   finished = 0;
+  /** Nesting of run_workqueue() (a work item that flushes its own queue). */
+  run_depth = 0;
   thread: task_struct | null = null;
   constructor(readonly name: string) {
     this.more_work = new wait_queue_head_t(`${name}.more_work`);
     this.work_done = new wait_queue_head_t(`${name}.work_done`);
   }
+}
+
+/**
+ * run_workqueue() (kernel/workqueue.c, 2.6.24): run the queued items in order; omits the
+ * lockdep annotations of the queue and of each work item.
+ */
+function* run_workqueue(wq: workqueue_struct): Kfn {
+  if (++wq.run_depth > 3) printk(`run_workqueue: recursion depth exceeded: ${wq.run_depth}\n`);
+  while (wq.worklist.length > 0) {
+    const work = wq.worklist.shift()!;
+    work.pending = false;
+    wq.running++;
+    const g = work.func(work);
+    if (g) yield* g;
+    wq.running--;
+    wq.finished++;
+    if (current.preempt_count > 0 || held_locks(current).length > 0) {
+      printk(
+        `${KERN_ERR}BUG: workqueue leaked lock or atomic: ${current.comm}/` +
+          `0x${current.preempt_count.toString(16).padStart(8, '0')}/${current.pid}\n`,
+      );
+      printk(`${KERN_ERR}    last function: ${work.func.name || '?'}\n`);
+    }
+    wake_up_all(wq.work_done);
+  }
+  wq.run_depth--;
 }
 
 /** worker_thread(): run work items until asked to stop. */
@@ -69,16 +99,7 @@ function* worker_thread(wq: workqueue_struct): Kfn<number> {
     }
     set_current_state(TASK_RUNNING);
     if (wq.worklist.length === 0 && kthread_should_stop()) break;
-    while (wq.worklist.length > 0) {
-      const work = wq.worklist.shift()!;
-      work.pending = false;
-      wq.running++;
-      const g = work.func(work);
-      if (g) yield* g;
-      wq.running--;
-      wq.finished++;
-      wake_up_all(wq.work_done);
-    }
+    yield* run_workqueue(wq);
   }
   return 0;
 }
@@ -125,8 +146,15 @@ export function cancel_delayed_work(dwork: delayed_work): number {
   return r;
 }
 
-/** flush_workqueue(): wait until everything queued before the call has run. */
+/**
+ * flush_workqueue(): wait until everything queued before the call has run. Called from the
+ * queue's own worker (a work item flushing its queue), 2.6.24 runs the queue right there.
+ */
 export function* flush_workqueue(wq: workqueue_struct): Kfn {
+  if (wq.thread === current) {
+    yield* run_workqueue(wq);
+    return;
+  }
   const target = wq.inserted;
   yield* wait_event(wq.work_done, () => wq.finished >= target);
 }
@@ -157,4 +185,4 @@ export function* flush_scheduled_work(): Kfn {
   yield* flush_workqueue(keventd_wq());
 }
 
-title_skip('flush_workqueue', 'flush_scheduled_work', 'worker_thread');
+title_skip('flush_workqueue', 'flush_scheduled_work', 'worker_thread', 'run_workqueue');

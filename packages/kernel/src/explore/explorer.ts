@@ -1,0 +1,215 @@
+/**
+ * The explorer: runs a scenario under many schedules, each on a fresh Machine, until a run
+ * ends in a report (or one that `until` accepts), the space is covered, or a budget runs
+ * out. Every finding comes with a schedule string that replays it exactly.
+ */
+import { LockstepUsageError, type Report } from '../report.js';
+import type { Chooser, Machine, MachineOptions, RunResult, TraceEvent } from '../sched.js';
+import { BoundedSearch } from './exhaustive.js';
+import { mixSeed } from './prng.js';
+import { formatSchedule, parseSchedule } from './schedule.js';
+import {
+  checkScenario,
+  DEFAULT_MAX_STEPS,
+  positive,
+  runScenario,
+  type Scenario,
+} from './run.js';
+import { pctChooser, randomChooser, ReplayChooser } from './strategies.js';
+
+export type Strategy = 'random' | 'pct' | 'exhaustive';
+
+export interface ExploreProgress {
+  schedules: number;
+  steps: number;
+  /** Runs so far that ended in a report that `until` did not accept. */
+  reports: number;
+}
+
+export interface ExploreOptions {
+  strategy?: Strategy;
+  /** Seed for random and pct (a safe integer >= 0). Default 1. */
+  seed?: number;
+  /** PCT bug depth d >= 1: d - 1 priority change points. Default 3. */
+  depth?: number;
+  /** Exhaustive: most preemptions per schedule (>= 0). Default 2. */
+  preemptionBound?: number;
+  /** Most schedules to run. Default 1000 (random, pct) or 100000 (exhaustive). */
+  maxSchedules?: number;
+  /** Scheduling-step budget of each run. Default 1000000. */
+  maxSteps?: number;
+  /** Virtual-time budget of each run, in jiffies. */
+  maxJiffies?: number;
+  /** Scheduling-step budget of the whole exploration. */
+  maxTotalSteps?: number;
+  /** Wall-clock budget of the whole exploration, in milliseconds. */
+  timeLimitMs?: number;
+  /** Which reports count as a finding. Default: any report. */
+  until?: (report: Report, run: RunResult) => boolean;
+  /** Options of every run's Machine (trace, stacks, livelockSteps). */
+  machine?: MachineOptions;
+  /** Called every `progressEvery` schedules (default 1000), for command-line tools. */
+  onProgress?: (p: ExploreProgress) => void;
+  progressEvery?: number;
+}
+
+export interface Finding {
+  schedule: string;
+  report: Report;
+  preemptions: number;
+  /** 0-based index of the run that found it. */
+  runIndex: number;
+  steps: number;
+}
+
+export interface ExploreResult {
+  found?: Finding;
+  /** Schedules run, including the one that found something. */
+  schedules: number;
+  /** Scheduling steps over all runs. */
+  steps: number;
+  /** Exhaustive: every schedule within the preemption bound was run. Else false. */
+  exhausted: boolean;
+  /** The exploration budget that stopped it, if one did. */
+  budget?: 'schedules' | 'steps' | 'time';
+  /** Runs that ended in a report that `until` did not accept. */
+  reports: number;
+  /** Runs cut short by their own step or time budget (maxSteps, maxJiffies). */
+  budgetRuns: number;
+  /** The first such run. */
+  firstBudgetRun?: { schedule: string; runIndex: number; budget: 'steps' | 'time' };
+  /** A scenario error (a JavaScript error, not an oops) stopped the exploration. */
+  error?: { text: string; schedule: string; runIndex: number };
+}
+
+export interface ReplayOptions {
+  /** Machine options: pass {trace: true} to get the trace. */
+  machine?: MachineOptions;
+  maxSteps?: number;
+  maxJiffies?: number;
+  /** Fall back to the default where the schedule names a task that cannot run. */
+  lenient?: boolean;
+}
+
+export interface Replayed extends RunResult {
+  /** The machine after the run: its log, trace and tasks. */
+  machine: Machine;
+  trace?: TraceEvent[];
+}
+
+/** Explore schedules of `scenario` with a strategy until a finding or a budget. */
+export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreResult {
+  checkScenario(scenario);
+  const strategy = opts.strategy ?? 'random';
+  if (strategy !== 'random' && strategy !== 'pct' && strategy !== 'exhaustive')
+    throw new LockstepUsageError(
+      `unknown strategy ${JSON.stringify(strategy)}: use 'random', 'pct' or 'exhaustive'`,
+    );
+  const seed = opts.seed ?? 1;
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new LockstepUsageError(`seed must be an integer >= 0, got ${String(seed)}`);
+  const depth = opts.depth ?? 3;
+  positive('depth', depth, ' (the PCT bug depth d, >= 1)');
+  const bound = opts.preemptionBound ?? 2;
+  if (!Number.isSafeInteger(bound) || bound < 0)
+    throw new LockstepUsageError(
+      `preemptionBound must be an integer >= 0, got ${String(bound)}`,
+    );
+  const maxSchedules = opts.maxSchedules ?? (strategy === 'exhaustive' ? 100_000 : 1000);
+  positive('maxSchedules', maxSchedules);
+  const maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
+  positive('maxSteps', maxSteps);
+  if (opts.maxJiffies !== undefined) positive('maxJiffies', opts.maxJiffies);
+  const maxTotalSteps = opts.maxTotalSteps ?? Number.POSITIVE_INFINITY;
+  if (opts.maxTotalSteps !== undefined) positive('maxTotalSteps', maxTotalSteps);
+  const timeLimit = opts.timeLimitMs ?? Number.POSITIVE_INFINITY;
+  if (opts.timeLimitMs !== undefined && !(timeLimit > 0))
+    throw new LockstepUsageError(
+      `timeLimitMs must be a positive number of milliseconds, got ${String(opts.timeLimitMs)}`,
+    );
+  const every = opts.progressEvery ?? 1000;
+  positive('progressEvery', every);
+  const until = opts.until ?? (() => true);
+
+  const search = strategy === 'exhaustive' ? new BoundedSearch(bound, maxSchedules) : null;
+  const started = opts.timeLimitMs !== undefined ? Date.now() : 0;
+  const res: ExploreResult = { schedules: 0, steps: 0, exhausted: false, reports: 0, budgetRuns: 0 };
+  let pctSteps = 0; // PCT's estimate of decision points per run: the most seen so far
+
+  for (;;) {
+    if (res.schedules >= maxSchedules) {
+      res.budget = 'schedules';
+      break;
+    }
+    if (res.steps >= maxTotalSteps) {
+      res.budget = 'steps';
+      break;
+    }
+    if (started !== 0 && Date.now() - started >= timeLimit) {
+      res.budget = 'time';
+      break;
+    }
+    const runIndex = res.schedules;
+    let chooser: Chooser;
+    if (search !== null) {
+      const c = search.next();
+      if (c === null) {
+        res.exhausted = search.exhausted;
+        break;
+      }
+      chooser = c;
+    } else if (strategy === 'random') {
+      chooser = randomChooser(mixSeed(seed, runIndex));
+    } else {
+      // The first run measures how many decision points a run has.
+      chooser =
+        pctSteps === 0 ? pctChooser(mixSeed(seed, runIndex), 1, 1) : pctChooser(mixSeed(seed, runIndex), depth, pctSteps);
+    }
+    const { r } = runScenario(scenario, chooser, opts.machine, maxSteps, opts.maxJiffies);
+    res.schedules++;
+    res.steps += r.steps;
+    if (r.decisions.length > pctSteps) pctSteps = r.decisions.length;
+    if (r.outcome === 'error') {
+      res.error = { text: r.error ?? '', schedule: formatSchedule(r.decisions), runIndex };
+      break;
+    }
+    if (r.report !== undefined) {
+      if (until(r.report, r)) {
+        res.found = {
+          schedule: formatSchedule(r.decisions),
+          report: r.report,
+          preemptions: r.preemptions,
+          runIndex,
+          steps: r.steps,
+        };
+        break;
+      }
+      res.reports++;
+    } else if (r.outcome === 'budget') {
+      res.budgetRuns++;
+      res.firstBudgetRun ??= {
+        schedule: formatSchedule(r.decisions),
+        runIndex,
+        budget: r.budget ?? 'steps',
+      };
+    }
+    if (opts.onProgress !== undefined && res.schedules % every === 0)
+      opts.onProgress({ schedules: res.schedules, steps: res.steps, reports: res.reports });
+  }
+  return res;
+}
+
+/** Run `scenario` once under a recorded schedule. */
+export function replay(scenario: Scenario, schedule: string, opts: ReplayOptions = {}): Replayed {
+  checkScenario(scenario);
+  const decisions = parseSchedule(schedule);
+  const maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
+  positive('maxSteps', maxSteps);
+  if (opts.maxJiffies !== undefined) positive('maxJiffies', opts.maxJiffies);
+  const chooser = new ReplayChooser(decisions, opts.lenient !== true);
+  const { r, m } = runScenario(scenario, chooser, opts.machine, maxSteps, opts.maxJiffies);
+  const out: Replayed = { ...r, machine: m };
+  if (m.trace !== null) out.trace = m.trace;
+  return out;
+}
+

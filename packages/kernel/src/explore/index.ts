@@ -1,0 +1,22 @@
+/** The schedule explorer: random, PCT and bounded exhaustive search, replay and shrinking. */
+export {
+  type ExploreOptions,
+  type ExploreProgress,
+  type ExploreResult,
+  explore,
+  type Finding,
+  type ReplayOptions,
+  type Replayed,
+  replay,
+  type Strategy,
+} from './explorer.js';
+export { mixSeed, Prng } from './prng.js';
+export type { Scenario } from './run.js';
+export {
+  formatSchedule,
+  MAX_SCHEDULE_DECISIONS,
+  parseSchedule,
+  SCHEDULE_VERSION,
+} from './schedule.js';
+export { type ShrinkOptions, type ShrinkResult, shrink } from './shrink.js';
+export { pctChooser, randomChooser, ReplayChooser } from './strategies.js';
