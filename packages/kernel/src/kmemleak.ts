@@ -4,8 +4,7 @@
  *
  * Roots, the model's stand-ins for kernel data and stacks:
  * - every subsystem's per-machine state (machine.slotValues()): the model's global variables;
- * - every task's `ext` (the model never reaps a task_struct, so its per-subsystem data stays
- *   referenced, like a zombie's);
+ * - the `ext` of every task that has not exited (its task_struct is live kernel data);
  * - objects passed to kmemleak_not_leak();
  * - objects allocated by a task that has not exited: its stack (generator locals) cannot be
  *   scanned, so they are given the benefit of the doubt, and checked once it exits.
@@ -55,7 +54,7 @@ export function kmemleak_scan(m: Machine): object[] {
   }
   if (candidates.size === 0) return [];
   roots.push(...m.slotValues());
-  for (const t of m.tasks) roots.push(t.ext);
+  for (const t of m.tasks) if (t.state !== TASK_DEAD) roots.push(t.ext);
   const reached = scanFrom(roots, candidates);
   return [...candidates].filter((o) => !reached.has(o));
 }

@@ -10,6 +10,7 @@ import { DEFINE_MUTEX, type mutex, mutex_lock, mutex_unlock } from './mutex.js';
 import {
   current,
   type Kfn,
+  type Machine,
   on_task_exit,
   PF_KTHREAD,
   type task_struct,
@@ -71,9 +72,17 @@ export function* kthread_create<D>(
   return t;
 }
 
-/** Start a kernel thread from outside any task (setup code, or non-sleeping kernel code). */
-export function kthread_spawn<D>(fn: threadfn<D>, data: D, name: string): task_struct {
-  const t = this_machine().create_task(name, 'kthread', () => kthread(fn, data), true);
+/**
+ * Start a kernel thread without sleeping: from non-sleeping kernel code, or from setup code
+ * outside any run, which passes the machine.
+ */
+export function kthread_spawn<D>(
+  fn: threadfn<D>,
+  data: D,
+  name: string,
+  m: Machine = this_machine(),
+): task_struct {
+  const t = m.create_task(name, 'kthread', () => kthread(fn, data), true);
   block_all_signals(t);
   return t;
 }

@@ -73,16 +73,21 @@ export function INIT_LIST_HEAD(list: list_head): void {
 export function __list_add_valid(entry: list_head, prev: list_head, next: list_head): boolean {
   if (next.prev !== prev)
     listCorruption(
-      `list_add corruption. next->prev should be prev (${p(prev)}), but was ${p(next.prev)}. (next=${p(next)}).`,
+      () =>
+        `list_add corruption. next->prev should be prev (${p(prev)}), but was ${p(next.prev)}. (next=${p(next)}).`,
       25,
     );
   if (prev.next !== next)
     listCorruption(
-      `list_add corruption. prev->next should be next (${p(next)}), but was ${p(prev.next)}. (prev=${p(prev)}).`,
+      () =>
+        `list_add corruption. prev->next should be next (${p(next)}), but was ${p(prev.next)}. (prev=${p(prev)}).`,
       28,
     );
   if (entry === prev || entry === next)
-    listCorruption(`list_add double add: new=${p(entry)}, prev=${p(prev)}, next=${p(next)}.`, 31);
+    listCorruption(
+      () => `list_add double add: new=${p(entry)}, prev=${p(prev)}, next=${p(next)}.`,
+      31,
+    );
   return true;
 }
 
@@ -92,22 +97,22 @@ export function __list_del_entry_valid(entry: list_head): boolean {
   const next = entry.next;
   if (next === LIST_POISON1)
     listCorruption(
-      `list_del corruption, ${p(entry)}->next is LIST_POISON1 (${p(LIST_POISON1)})`,
+      () => `list_del corruption, ${p(entry)}->next is LIST_POISON1 (${p(LIST_POISON1)})`,
       47,
     );
   if (prev === LIST_POISON2)
     listCorruption(
-      `list_del corruption, ${p(entry)}->prev is LIST_POISON2 (${p(LIST_POISON2)})`,
+      () => `list_del corruption, ${p(entry)}->prev is LIST_POISON2 (${p(LIST_POISON2)})`,
       50,
     );
   if (prev.next !== entry)
     listCorruption(
-      `list_del corruption. prev->next should be ${p(entry)}, but was ${p(prev.next)}`,
+      () => `list_del corruption. prev->next should be ${p(entry)}, but was ${p(prev.next)}`,
       53,
     );
   if (next.prev !== entry)
     listCorruption(
-      `list_del corruption. next->prev should be ${p(entry)}, but was ${p(next.prev)}`,
+      () => `list_del corruption. next->prev should be ${p(entry)}, but was ${p(next.prev)}`,
       56,
     );
   return true;
@@ -224,7 +229,12 @@ export function list_splice_tail_init(list: list_head, head: list_head): void {
  */
 export function list_entry<T extends object>(ptr: list_head, member?: string): T {
   if (ptr === LIST_POISON1 || ptr === LIST_POISON2)
-    poisonFault(ptr === LIST_POISON1 ? 'LIST_POISON1' : 'LIST_POISON2', poisonValue(ptr), '', 'read');
+    poisonFault(
+      ptr === LIST_POISON1 ? 'LIST_POISON1' : 'LIST_POISON2',
+      poisonValue(ptr),
+      '',
+      'read',
+    );
   const emb = slab_embedding(ptr);
   if (emb !== undefined) {
     if (member !== undefined && emb.member !== member)
@@ -236,7 +246,7 @@ export function list_entry<T extends object>(ptr: list_head, member?: string): T
   const owner = ptr.owner;
   if (owner === null)
     throw new LockstepUsageError(
-      'list_entry: this list_head is not embedded in a kmalloc\'d struct and has no owner ' +
+      "list_entry: this list_head is not embedded in a kmalloc'd struct and has no owner " +
         '(create it with new list_head(owner))',
     );
   if (member !== undefined && Object.getOwnPropertyDescriptor(owner, member)?.value !== ptr)
@@ -320,8 +330,9 @@ function taskLines(bt: Backtrace): string[] {
 }
 
 /** CHECK_DATA_CORRUPTION() with CONFIG_BUG_ON_DATA_CORRUPTION: pr_err() the message, BUG(). */
-function listCorruption(msg: string, line: number): never {
-  const m = reportingMachine(msg);
+function listCorruption(message: () => string, line: number): never {
+  const m = reportingMachine(line < 40 ? 'list_add corruption' : 'list_del corruption');
+  const msg = message();
   const bt = capture_backtrace();
   const fn = title_function(bt);
   const report: Report = {
@@ -343,7 +354,7 @@ function listCorruption(msg: string, line: number): never {
 
 /** An access through a list poison pointer: the non-canonical address faults. */
 function poisonFault(name: string, value: bigint, field: string, access: 'read' | 'write'): never {
-  const how = field === '' ? 'use' : `${access} of ->${field}`;
+  const how = field === '' ? 'container_of()' : `${access} of ->${field}`;
   const m = reportingMachine(`${how} through ${name}`);
   const bt = capture_backtrace();
   const fn = title_function(bt);

@@ -381,8 +381,11 @@ export class Machine {
       if (e instanceof LockstepUsageError) throw e;
       const oops = e instanceof KernelReportAbort ? e.report : oopsHook(e);
       if (oops !== null) {
-        this.report ??= oops;
-        this.emit(current.pid, 'report', oops.title);
+        // raise() already recorded its report; an oops from a JavaScript error has not.
+        if (this.report === null) {
+          this.report = oops;
+          this.emit(current.pid, 'report', oops.title);
+        }
         result = this.finish('crash', decisions, preemptions);
       } else {
         result = this.finish('error', decisions, preemptions);
@@ -427,9 +430,11 @@ export class Machine {
   private quiescent(): void {
     for (const h of quiescentHooks) {
       h(this);
-      if (this.report) return;
+      if (this.report) break;
     }
-    if (this.runqueue.length === 0) for (const c of this.endChecks) c();
+    if (this.report === null && this.runqueue.length === 0) for (const c of this.endChecks) c();
+    const r = this.report as Report | null;
+    if (r !== null) this.emit(r.task?.pid ?? 0, 'report', r.title);
   }
 
   /** Called by primitives that raise a report; stops the run (panic_on_oops). */

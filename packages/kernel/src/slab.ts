@@ -13,11 +13,12 @@
  * elsewhere. Anything else (a task_struct, a model class instance) is a pointer and is left
  * alone by kfree. Fields assigned after kmalloc are always pointers.
  */
+
+import { atomic_t, kref } from './atomic.js';
 import { KERN_NOTICE, printk } from './printk.js';
 import { LockstepUsageError, type Report, RULE } from './report.js';
 import { current, type Kfn, type Machine, SP_PREEMPT, this_machine } from './sched.js';
 import { type Backtrace, capture_backtrace, title_function, title_skip } from './stack.js';
-import { atomic_t, kref } from './atomic.js';
 
 export const GFP_KERNEL = 0xd0;
 export const GFP_ATOMIC = 0x20;
@@ -172,16 +173,14 @@ function fail_dump(f: FailslabConfig, type: string, bt: Backtrace, left: number)
   const m = this_machine();
   m.emit(current.pid, 'failslab', type, { site: title_function(bt) });
   const viaNth = f.nth !== undefined && f.site === undefined && f.type === undefined;
-  printk(
-    KERN_NOTICE +
-      [
-        'FAULT_INJECTION: forcing a failure.',
-        `name failslab, interval 1, probability ${viaNth ? 0 : 100}, space 0, times ${left}`,
-        dumpStackHeader(),
-        'Call Trace:',
-        ...stackLines(bt),
-      ].join('\n'),
-  );
+  const lines = [
+    'FAULT_INJECTION: forcing a failure.',
+    `name failslab, interval 1, probability ${viaNth ? 0 : 100}, space 0, times ${left}`,
+    dumpStackHeader(),
+    'Call Trace:',
+    ...stackLines(bt),
+  ];
+  for (const line of lines) printk(`${KERN_NOTICE}${line}\n`);
 }
 
 /** Metadata of a kmalloc'd object, or undefined for anything else. */
@@ -347,7 +346,7 @@ function poisonStruct(alloc: object, target: object, meta: slab_obj, path: strin
  * The simulated address of a struct: its slab address, its container's plus its offset when
  * it is embedded, or a static-data address handed out on first use (per machine, in order).
  */
-export function obj_addr(obj: object, m: Machine = this_machine()): bigint {
+export function obj_addr(obj: object, m?: Machine): bigint {
   const meta = slab_meta(obj);
   if (meta !== undefined) return meta.addr;
   const emb = EMBEDDED.get(obj);
@@ -373,7 +372,7 @@ export function container_of<T extends object>(ptr: object, type: string, member
   if (emb === undefined || c === undefined || c.type !== type || emb.member !== member) {
     const what =
       emb === undefined
-        ? 'is not embedded in a kmalloc\'d struct'
+        ? "is not embedded in a kmalloc'd struct"
         : `is member '${emb.member}' of a struct ${c?.type ?? '?'}`;
     throw new LockstepUsageError(`container_of(ptr, ${type}, ${member}): the pointer ${what}`);
   }

@@ -90,7 +90,8 @@ export function* schedule_timeout(timeout: number): Kfn<number> {
     return timeout;
   }
   if (timeout < 0) {
-    printk(`${KERN_ERR}schedule_timeout: wrong timeout value ${timeout.toString(16)}\n`);
+    const lx = BigInt.asUintN(64, BigInt(timeout)).toString(16); // printed with %lx
+    printk(`${KERN_ERR}schedule_timeout: wrong timeout value ${lx}\n`);
     set_current_state(TASK_RUNNING);
     return 0;
   }

@@ -155,7 +155,14 @@ export function trace_lanes(m: Machine): TraceLanes {
     }
     return l;
   };
-  const close = (l: LaneBuild, kind: LaneKind, o: Open, end: number, endStep: number, open = false) => {
+  const close = (
+    l: LaneBuild,
+    kind: LaneKind,
+    o: Open,
+    end: number,
+    endStep: number,
+    open = false,
+  ) => {
     const iv: LaneInterval = {
       kind,
       name: o.name,
@@ -236,7 +243,8 @@ export function trace_lanes(m: Machine): TraceLanes {
         pendingFlows.delete(ev.pid);
         break;
       case 'wakeup': {
-        const target = Number(ev.args?.target);
+        const target = Number(ev.args?.target ?? Number.NaN);
+        if (Number.isNaN(target)) break;
         const t = lanes.get(target);
         if (t?.sleep) {
           close(t, 'sleep', t.sleep, at, ev.step);
@@ -252,7 +260,8 @@ export function trace_lanes(m: Machine): TraceLanes {
         break;
       }
       case 'contend':
-        if (!l.waits.has(ev.name)) l.waits.set(ev.name, open(ev.name, at, ev.step, ev.args?.read === 1));
+        if (!l.waits.has(ev.name))
+          l.waits.set(ev.name, open(ev.name, at, ev.step, ev.args?.read === 1));
         break;
       case 'acquire': {
         const w = l.waits.get(ev.name);
@@ -374,7 +383,9 @@ export function to_chrome_trace(m: Machine, opts: ChromeTraceOptions = {}): stri
   const pid = opts.pid ?? 1;
   const pname = opts.name ?? 'lockstep';
   if (!Number.isSafeInteger(pid) || pid < 0)
-    throw new LockstepUsageError(`to_chrome_trace: pid must be a non-negative integer, got ${String(pid)}`);
+    throw new LockstepUsageError(
+      `to_chrome_trace: pid must be a non-negative integer, got ${String(pid)}`,
+    );
   if (typeof pname !== 'string' || pname === '')
     throw new LockstepUsageError('to_chrome_trace: name must be a non-empty string');
   const tl = trace_lanes(m);
@@ -401,7 +412,9 @@ export function to_chrome_trace(m: Machine, opts: ChromeTraceOptions = {}): stri
           cat: 'sched',
           ph: 'X',
           ts: us(iv.start),
-          dur: us(iv.end - iv.start - 1), // 1 ns short: see X_GAP_NOTE
+          // 1 ns short: a viewer that rounds microseconds down to whole nanoseconds then
+          // still cannot make two touching slices overlap.
+          dur: us(iv.end - iv.start - 1),
           pid,
           tid,
           args,
@@ -441,8 +454,6 @@ export function to_chrome_trace(m: Machine, opts: ChromeTraceOptions = {}): stri
       syscallSpan(at, pid, tid, s, tl.end, { step: s.step, end_step: m.steps, unfinished: 1 });
   }
 
-  // X_GAP_NOTE: each X slice ends 1 ns before the next may start, so a viewer that rounds
-  // microseconds down to whole nanoseconds cannot make touching slices overlap.
   // Flow arrows bind to the slice enclosing them: start just inside the waker's slice, end
   // just inside the woken task's next 'running' slice (events are TRACE_EVENT_NS apart).
   tl.flows.forEach((f, i) => {
@@ -489,7 +500,9 @@ function pointName(p: LanePoint, tl: TraceLanes): string {
     case 'signal': {
       const target = Number(p.args?.target);
       const comm = tl.lanes.find((l) => l.pid === target)?.comm ?? `pid${target}`;
-      return p.type === 'wakeup' ? `wakeup ${comm}/${target}` : `signal ${p.name} -> ${comm}/${target}`;
+      return p.type === 'wakeup'
+        ? `wakeup ${comm}/${target}`
+        : `signal ${p.name} -> ${comm}/${target}`;
     }
     default:
       return `${p.type} ${p.name}`;

@@ -8,6 +8,7 @@ import { KERN_ERR, printk } from './printk.js';
 import {
   current,
   type Kfn,
+  type Machine,
   set_current_state,
   type task_struct,
   TASK_INTERRUPTIBLE,
@@ -104,10 +105,13 @@ function* worker_thread(wq: workqueue_struct): Kfn<number> {
   return 0;
 }
 
-/** create_singlethread_workqueue() / create_workqueue(): start its worker thread. */
-export function create_workqueue(name: string): workqueue_struct {
+/**
+ * create_singlethread_workqueue() / create_workqueue(): start its worker thread. Setup code
+ * outside any run passes the machine.
+ */
+export function create_workqueue(name: string, m: Machine = this_machine()): workqueue_struct {
   const wq = new workqueue_struct(name);
-  wq.thread = kthread_spawn(worker_thread, wq, name);
+  wq.thread = kthread_spawn(worker_thread, wq, name, m);
   return wq;
 }
 export const create_singlethread_workqueue = create_workqueue;

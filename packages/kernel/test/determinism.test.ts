@@ -150,6 +150,17 @@ describe('determinism', () => {
     }
   });
 
+  it('exploring without stacks and re-running reports gives the same findings as full stacks', () => {
+    for (const strategy of ['random', 'pct', 'exhaustive'] as const) {
+      const opts = { strategy, seed: 5, maxSchedules: 3000, preemptionBound: 2 };
+      const lazy = explore(workload(true), opts);
+      const full = explore(workload(true), { ...opts, reportStacksOnly: false });
+      expect(lazy.found?.report.kind).toBe('kasan-use-after-free');
+      expect(lazy.found?.report.backtrace.length).toBeGreaterThan(0);
+      expect(JSON.stringify(lazy)).toBe(JSON.stringify(full));
+    }
+  });
+
   it('tracing does not change the run', () => {
     const plain = new Machine({ stacks: false });
     workload(false)(plain);

@@ -8,7 +8,9 @@
  */
 
 // Types and constants of include/linux/fs.h and include/asm-generic/fcntl.h.
+// Model helpers.
 export {
+  type dentry,
   F_CANCELLK,
   F_GETLK,
   F_LINUX_SPECIFIC_BASE,
@@ -26,10 +28,10 @@ export {
   FL_SLEEP,
   FMODE_READ,
   FMODE_WRITE,
-  type dentry,
   type file,
   type file_lock,
   type file_lock_operations,
+  file_lock_struct,
   type file_operations,
   files_struct,
   type fl_owner_t,
@@ -37,14 +39,19 @@ export {
   type fown_struct,
   type inode,
   type lock_manager_operations,
+  new_inode,
   OFFSET_MAX,
+  open_file,
   SEEK_CUR,
   SEEK_END,
   SEEK_SET,
+  task_files,
 } from './fs.js';
-
 // EXPORT_SYMBOL / EXPORT_SYMBOL_GPL of fs/locks.c (2.6.24), the modelled ones.
+// Syscall entry points: fcntl(F_GETLK/F_SETLK/F_SETLKW) and close() reach these.
 export {
+  fcntl_getlk,
+  fcntl_setlk,
   locks_copy_lock,
   locks_init_lock,
   locks_remove_posix,
@@ -52,15 +59,9 @@ export {
   posix_lock_file_wait,
   posix_test_lock,
   posix_unblock_lock,
+  proc_locks,
   vfs_cancel_lock,
   vfs_lock_file,
   vfs_test_lock,
 } from './locks.js';
-
-// Syscall entry points: fcntl(F_GETLK/F_SETLK/F_SETLKW) and close() reach these.
-export { fcntl_getlk, fcntl_setlk } from './locks.js';
 export { filp_close } from './open.js';
-
-// Model helpers.
-export { file_lock_struct, new_inode, open_file, task_files } from './fs.js';
-export { proc_locks } from './locks.js';

@@ -285,7 +285,7 @@ function* locks_wake_up_blocks(blocker: file_lock): Kfn {
     const waiter = blocker.fl_block[0]!;
     __locks_delete_block(waiter);
     const notify = waiter.fl_lmops?.fl_notify;
-    if (false && notify) {
+    if (notify) {
       const g = notify.call(waiter.fl_lmops, waiter) as Kfn | undefined;
       if (g !== undefined) yield* g;
     } else wake_up(waiter.fl_wait);
@@ -383,6 +383,7 @@ function* __posix_lock_file(
   }
 
   yield* lock_kernel();
+  // biome-ignore lint/suspicious/noConfusingLabels: the kernel's "goto out"
   out: {
     if (request.fl_type !== F_UNLCK) {
       for (let fl = inode.i_flock; fl !== null; fl = fl.fl_next) {
@@ -600,6 +601,7 @@ export function* fcntl_setlk(filp: file, cmd: number, l: flock): Kfn<number> {
   const file_lock = yield* locks_alloc_lock();
   if (file_lock === null) return -ENOLCK;
   let error: number;
+  // biome-ignore lint/suspicious/noConfusingLabels: the kernel's "goto out"
   out: {
     error = flock_to_posix_lock(filp, file_lock, l);
     if (error) break out;

@@ -11,6 +11,8 @@ import {
   failslab_configure,
   jiffies,
   type Kfn,
+  kfree,
+  kmalloc,
   LockstepUsageError,
   Machine,
   msleep,
@@ -33,12 +35,12 @@ import {
   F_WRLCK,
   FL_POSIX,
   FL_SLEEP,
+  fcntl_getlk,
+  fcntl_setlk,
   type file,
   type file_lock,
   file_lock_struct,
   type file_operations,
-  fcntl_getlk,
-  fcntl_setlk,
   filp_close,
   type flock,
   type inode,
@@ -308,7 +310,12 @@ describe('fcntl locks (fs/locks.c 2.6.24)', () => {
     expect(readerGot).toBe(0);
     expect(readerAt).toBeGreaterThanOrEqual(10);
     const r = m.tasks[1]!.pid;
-    expect(pieces).toEqual([`${a.pid}:R:0-39`, `${a.pid}:W:40-59`, `${a.pid}:R:60-99`, `${r}:R:0-9`]);
+    expect(pieces).toEqual([
+      `${a.pid}:R:0-39`,
+      `${a.pid}:W:40-59`,
+      `${a.pid}:R:60-99`,
+      `${r}:R:0-9`,
+    ]);
   });
 
   it('detects a two-owner deadlock with -EDEADLK', () => {
@@ -379,7 +386,12 @@ describe('fcntl locks (fs/locks.c 2.6.24)', () => {
     });
     clean(m.run());
     expect(first).toBe(-EAGAIN);
-    expect([conf.fl_pid, conf.fl_start, conf.fl_end, conf.fl_type]).toEqual([a.pid, 0, 99, F_WRLCK]);
+    expect([conf.fl_pid, conf.fl_start, conf.fl_end, conf.fl_type]).toEqual([
+      a.pid,
+      0,
+      99,
+      F_WRLCK,
+    ]);
     expect(notified).toEqual([fl]);
     expect(fl!.fl_next).toBeNull();
     expect(waitersAtNotify).toBe(0);
@@ -415,6 +427,40 @@ describe('fcntl locks (fs/locks.c 2.6.24)', () => {
     expect(rets).toEqual([-EAGAIN, 0, -ENOENT]);
     expect(notified).toBe(0);
     expect(listing).toBe('');
+  });
+
+  it('KASAN catches a lock manager that frees a request still queued on a blocker', () => {
+    const m = new Machine();
+    const ino = new_inode(7);
+    const lmops: lock_manager_operations = {
+      fl_compare_owner: (f1, f2) => f1.fl_owner === f2.fl_owner,
+      fl_notify: () => {},
+    };
+    const queued = new completion('queued');
+    m.spawn_user('a', function* () {
+      const filp = open_file(ino);
+      yield* setlk(filp, F_SETLK, F_WRLCK, 0, 100);
+      yield* wait_for_completion(queued);
+      yield* setlk(filp, F_SETLK, F_UNLCK, 0, 100);
+    });
+    m.spawn_user('lockd', function* () {
+      const filp = open_file(ino);
+      // Like an nlm_block: a kzalloc'd object with the request embedded in it, filled in
+      // after allocation (the initialiser must not point at other objects: kfree would
+      // poison them as embedded).
+      const block = yield* kmalloc('nlm_block', () => ({ b_fl: file_lock_struct() }));
+      locks_copy_lock(block!.b_fl, lmRequest(filp, { host: 3 }, lmops, 0, 0));
+      yield* vfs_lock_file(filp, F_SETLK, block!.b_fl, null);
+      kfree(block); // without posix_unblock_lock first
+      complete(queued);
+    });
+    const r = m.run();
+    expect(r.outcome).toBe('crash');
+    expect(r.report?.kind).toBe('kasan-use-after-free');
+    expect(r.report?.title).toBe('KASAN: use-after-free Read in __locks_delete_block');
+    expect(r.report?.backtrace).toEqual(
+      expect.arrayContaining(['__locks_delete_block', 'locks_wake_up_blocks', '__posix_lock_file']),
+    );
   });
 
   it("calls the filesystem's f_op->lock when it has one", () => {

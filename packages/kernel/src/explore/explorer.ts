@@ -48,6 +48,14 @@ export interface ExploreOptions {
   until?: (report: Report, run: RunResult) => boolean;
   /** Options of every run's Machine (trace, stacks, livelockSteps). */
   machine?: MachineOptions;
+  /**
+   * Capturing backtraces costs more than the rest of a run together, and only reports show
+   * them. So by default runs capture none (stacks: false), and a run that ends in a report
+   * is run again under the same schedule, with `machine` as given, for the report with its
+   * backtraces (the same run: stacks never change what the model does). Set false to
+   * capture stacks in every run instead. Default true.
+   */
+  reportStacksOnly?: boolean;
   /** Called every `progressEvery` schedules (default 1000), for command-line tools. */
   onProgress?: (p: ExploreProgress) => void;
   progressEvery?: number;
@@ -130,6 +138,11 @@ export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreR
   const every = opts.progressEvery ?? 1000;
   positive('progressEvery', every);
   const until = opts.until ?? (() => true);
+  const fullStacks = opts.machine?.stacks ?? true;
+  const lazyStacks = opts.reportStacksOnly !== false && fullStacks;
+  const searchMachine: MachineOptions | undefined = lazyStacks
+    ? { ...opts.machine, stacks: false }
+    : opts.machine;
 
   const search = strategy === 'exhaustive' ? new BoundedSearch(bound, maxSchedules) : null;
   const started = opts.timeLimitMs !== undefined ? Date.now() : 0;
@@ -165,7 +178,8 @@ export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreR
       chooser =
         pctSteps === 0 ? pctChooser(mixSeed(seed, runIndex), 1, 1) : pctChooser(mixSeed(seed, runIndex), depth, pctSteps);
     }
-    const { r } = runScenario(scenario, chooser, opts.machine, maxSteps, opts.maxJiffies);
+    let { r } = runScenario(scenario, chooser, searchMachine, maxSteps, opts.maxJiffies);
+    if (lazyStacks && r.report !== undefined) r = withStacks(scenario, r, opts, maxSteps);
     res.schedules++;
     res.steps += r.steps;
     if (r.decisions.length > pctSteps) pctSteps = r.decisions.length;
@@ -197,6 +211,23 @@ export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreR
       opts.onProgress({ schedules: res.schedules, steps: res.steps, reports: res.reports });
   }
   return res;
+}
+
+/** The same run again, with the caller's machine options, for a report with backtraces. */
+function withStacks(
+  scenario: Scenario,
+  fast: RunResult,
+  opts: ExploreOptions,
+  maxSteps: number,
+): RunResult {
+  const again = new ReplayChooser(fast.decisions, true);
+  const { r } = runScenario(scenario, again, opts.machine, maxSteps, opts.maxJiffies);
+  if (r.outcome !== fast.outcome || r.steps !== fast.steps || r.report?.kind !== fast.report?.kind)
+    throw new Error(
+      `lockstep internal error: a run with stacks took another path than without (${fast.outcome}/${fast.report?.kind} -> ${r.outcome}/${r.report?.kind}); ` +
+        'the model must not depend on captured backtraces',
+    );
+  return r;
 }
 
 /** Run `scenario` once under a recorded schedule. */

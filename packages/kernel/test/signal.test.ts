@@ -1,0 +1,148 @@
+/** Signals as kernel threads and the syscall boundary see them. */
+import { describe, expect, it } from 'vitest';
+import {
+  allow_signal,
+  EINVAL,
+  ESRCH,
+  fatal_signal_pending,
+  flush_signals,
+  HZ,
+  jiffies,
+  kill_proc,
+  kthread_spawn,
+  Machine,
+  msleep,
+  current,
+  SIGKILL,
+  SIGTERM,
+  sched_point,
+  schedule_timeout_interruptible,
+  schedule_timeout_uninterruptible,
+  send_sig,
+  signal_pending,
+  signalled,
+} from '../src/index.js';
+
+describe('signals', () => {
+  it('a kernel thread that allowed SIGKILL is woken by it and sees it', () => {
+    const m = new Machine();
+    const seen: Array<string | number | boolean> = [];
+    const k = kthread_spawn(
+      function* lockd_like(_: null) {
+        seen.push(allow_signal(SIGKILL));
+        const left = yield* schedule_timeout_interruptible(10 * HZ);
+        seen.push(`woke @${jiffies} left ${left}`, signalled(), fatal_signal_pending(current));
+        flush_signals(current);
+        seen.push(signalled());
+        return 0;
+      },
+      null,
+      'lockd',
+      m,
+    );
+    m.spawn_user('rmmod', function* () {
+      yield* msleep(4);
+      seen.push(send_sig(SIGKILL, k, 1));
+    });
+    const r = m.run();
+    expect(r.outcome).toBe('clean');
+    expect(seen).toEqual([0, 0, `woke @5 left ${10 * HZ - 5}`, true, true, false]);
+  });
+
+  it('a kernel thread ignores signals it did not allow', () => {
+    const m = new Machine();
+    const seen: Array<string | boolean> = [];
+    const k = kthread_spawn(
+      function* quiet(_: null) {
+        const left = yield* schedule_timeout_interruptible(100);
+        seen.push(`woke @${jiffies} left ${left}`, signalled());
+        return 0;
+      },
+      null,
+      'quiet',
+      m,
+    );
+    m.spawn_user('killer', function* () {
+      yield* msleep(4);
+      send_sig(SIGKILL, k, 1);
+      seen.push(`pending ${k.pending}`);
+    });
+    const r = m.run();
+    expect(r.outcome).toBe('clean');
+    expect(seen).toEqual(['pending 0', 'woke @100 left 0', false]);
+  });
+
+  it('kill_proc wakes an interruptible sleeper; an unknown pid is -ESRCH', () => {
+    const m = new Machine();
+    const got: Array<string | number | boolean> = [];
+    const sleeper = m.spawn_user('sleeper', function* () {
+      const left = yield* schedule_timeout_interruptible(1000);
+      got.push(`sleeper woke @${jiffies} left ${left}`, signal_pending(current));
+    });
+    m.spawn_user('killer', function* () {
+      yield* msleep(9);
+      got.push(kill_proc(sleeper.pid, SIGTERM, 1), kill_proc(4242, SIGTERM, 1));
+      got.push(send_sig(0, sleeper, 1));
+    });
+    const r = m.run();
+    expect(r.outcome).toBe('clean');
+    expect(got).toEqual([0, -ESRCH, -EINVAL, 'sleeper woke @10 left 990', true]);
+  });
+
+  it('does not wake an uninterruptible sleeper', () => {
+    const m = new Machine();
+    let woke = -1;
+    const sleeper = m.spawn_user('sleeper', function* () {
+      yield* schedule_timeout_uninterruptible(50);
+      woke = jiffies;
+    });
+    m.spawn_user('killer', function* () {
+      yield* msleep(9);
+      kill_proc(sleeper.pid, SIGKILL, 1);
+    });
+    expect(m.run().outcome).toBe('clean');
+    expect(woke).toBe(50);
+  });
+
+  it('an interruptible sleep with a signal already pending does not sleep at all', () => {
+    // schedule() leaves an interruptible task on the runqueue when a signal is pending, so a
+    // signal sent between a thread's last signalled() test and its sleep is not missed.
+    const m = new Machine();
+    const got: Array<string | boolean> = [];
+    const k = kthread_spawn(
+      function* svc_like(_: null) {
+        allow_signal(SIGTERM);
+        got.push(signalled());
+        yield* sched_point(); // the signal arrives here, while the thread still runs
+        const left = yield* schedule_timeout_interruptible(1000);
+        got.push(`returned @${jiffies} left ${left}`);
+        return 0;
+      },
+      null,
+      'svc',
+      m,
+    );
+    m.spawn_user('sender', function* () {
+      send_sig(SIGTERM, k, 1);
+    });
+    const r = m.run({ chooser: { choose: (rq, prev) => rq.find((t) => t !== prev) ?? rq[0]! } });
+    expect(r.outcome).toBe('clean');
+    expect(got).toEqual([false, 'returned @0 left 1000']);
+  });
+
+  it('allow_signal rejects an invalid signal number', () => {
+    const m = new Machine();
+    const got: number[] = [];
+    kthread_spawn(
+      function* (_: null) {
+        got.push(allow_signal(0), allow_signal(64), allow_signal(SIGTERM));
+        return 0;
+      },
+      null,
+      'k',
+      m,
+    );
+    expect(m.run().outcome).toBe('clean');
+    expect(got).toEqual([-EINVAL, -EINVAL, 0]);
+  });
+});
