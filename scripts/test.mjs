@@ -2,7 +2,9 @@
 // The project's test command: lint, build and typecheck every package (turbo, cached), then
 // run every package's vitest project in one run and print a one-line summary at the end.
 import { spawnSync } from 'node:child_process';
+
 process.env.TURBO_TELEMETRY_DISABLED = '1';
+
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +23,14 @@ run('npx', ['turbo', 'run', 'build', 'typecheck', '--output-logs=errors-only']);
 
 const dir = mkdtempSync(join(tmpdir(), 'lockstep-test-'));
 const out = join(dir, 'vitest.json');
-const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2)];
+const args = [
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${out}`,
+  ...process.argv.slice(2),
+];
 console.log(`\n$ npx ${args.join(' ')}`);
 const r = spawnSync('npx', args, { stdio: 'inherit' });
 let summary = 'no test results were written';

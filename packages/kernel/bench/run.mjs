@@ -180,7 +180,15 @@ const out = {
 };
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
-const head = ['configuration', 'schedules', 'steps', 'seconds', 'steps/s', 'schedules/s', 'vs default'];
+const head = [
+  'configuration',
+  'schedules',
+  'steps',
+  'seconds',
+  'steps/s',
+  'schedules/s',
+  'vs default',
+];
 const body = out.rows.map((r) => [
   r.config,
   fmt(r.schedules),

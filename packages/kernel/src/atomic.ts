@@ -2,9 +2,10 @@
  * atomic_t and kref (include/asm/atomic.h, lib/kref.c). Read-modify-write operations are
  * scheduling points, so a race between a test and a later update can be interleaved.
  */
+
+import { WARN_ON } from './bug.js';
 import { type Kfn, SP_PREEMPT } from './sched.js';
 import { title_skip } from './stack.js';
-import { WARN_ON } from './bug.js';
 
 /** atomic_t. */
 export class atomic_t {

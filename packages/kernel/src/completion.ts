@@ -97,7 +97,7 @@ export function* wait_for_completion_timeout(x: completion, timeout: number): Kf
 
 export function* wait_for_completion_interruptible(x: completion): Kfn<number> {
   const t = yield* do_wait_for_common(x, MAX_SCHEDULE_TIMEOUT, TASK_INTERRUPTIBLE);
-  return t < 0 ? t : 0;
+  return Math.min(t, 0);
 }
 
 /** completion_done(): a wait would not block. */

@@ -18,12 +18,12 @@ import {
   PF_NOFREEZE,
   schedule,
   set_current_state,
-  type task_struct,
   TASK_DEAD,
   TASK_INTERRUPTIBLE,
   TASK_RUNNING,
   TASK_SPINNING,
   TASK_UNINTERRUPTIBLE,
+  type task_struct,
   this_machine,
   wake_up_process,
 } from './sched.js';
@@ -139,7 +139,9 @@ function show_state(m: Machine): void {
     if (t.state === TASK_DEAD) continue;
     const running = t.state === TASK_RUNNING || t.state === TASK_SPINNING;
     const pc = running ? ' running task    ' : ' 0000000000000000 ';
-    printk(`${t.comm.slice(0, 13).padEnd(13)} ${stateChar(t)}${pc}    0 ${String(t.pid).padStart(5)}      0\n`);
+    printk(
+      `${t.comm.slice(0, 13).padEnd(13)} ${stateChar(t)}${pc}    0 ${String(t.pid).padStart(5)}      0\n`,
+    );
     if (!running) for (const f of t.sleep_bt) printk(` [<ffffffff00000000>] ${f}+0x0/0x0\n`);
   }
 }

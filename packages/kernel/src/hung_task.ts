@@ -9,11 +9,11 @@ import {
   type Machine,
   on_quiescent,
   PF_FROZEN,
-  type task_struct,
   TASK_DEAD,
   TASK_INTERRUPTIBLE,
   TASK_SPINNING,
   TASK_UNINTERRUPTIBLE,
+  type task_struct,
 } from './sched.js';
 import { format_backtrace, title_function } from './stack.js';
 

@@ -5,12 +5,13 @@
 export * from './atomic.js';
 export * from './bug.js';
 export * from './completion.js';
+export * from './daemonize.js';
 export * from './errno.js';
 export * from './explore/index.js';
 export * from './freezer.js';
 export * from './hung_task.js';
-export * from './kthread.js';
 export * from './kmemleak.js';
+export * from './kthread.js';
 export * from './list.js';
 export * from './lockdep.js';
 export * from './module.js';
@@ -19,6 +20,9 @@ export * from './printk.js';
 export * from './report.js';
 export * from './rwsem.js';
 export * from './sched.js';
+export * from './signal.js';
+export * from './slab.js';
+export * from './smp_lock.js';
 export {
   DEFINE_SPINLOCK,
   spin_is_locked,
@@ -33,8 +37,6 @@ export {
   spin_unlock_irqrestore,
   spinlock_t,
 } from './spinlock.js';
-export * from './signal.js';
-export * from './slab.js';
 export {
   type Backtrace,
   capture_backtrace,
@@ -42,7 +44,6 @@ export {
   title_function,
   title_skip,
 } from './stack.js';
-export * from './smp_lock.js';
 export * from './syscall.js';
 export * from './task_work.js';
 export * from './timer.js';

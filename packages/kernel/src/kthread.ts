@@ -3,9 +3,9 @@
  * kthread_stop_info to the thread, wakes it and waits for it to exit; a thread stopped
  * before its first run returns -EINTR without ever calling its function.
  */
-import { kfree, kzalloc } from './slab.js';
+
+import { complete, completion, init_completion, wait_for_completion } from './completion.js';
 import { EINTR, ENOMEM, ERR_PTR, type ErrPtr, IS_ERR } from './errno.js';
-import { completion, complete, init_completion, wait_for_completion } from './completion.js';
 import { DEFINE_MUTEX, type mutex, mutex_lock, mutex_unlock } from './mutex.js';
 import {
   current,
@@ -17,7 +17,8 @@ import {
   this_machine,
   wake_up_process,
 } from './sched.js';
-import { block_all_signals } from './signal.js';
+import { ignore_signals } from './signal.js';
+import { kfree, kzalloc } from './slab.js';
 import { title_skip } from './stack.js';
 
 /** A kernel thread's function: `int (*threadfn)(void *data)`. */
@@ -67,7 +68,7 @@ export function* kthread_create<D>(
   const ts = yield* kzalloc('task_struct', () => ({ comm: name }));
   if (ts === null) return ERR_PTR(-ENOMEM);
   const t = this_machine().create_task(name, 'kthread', () => kthread(fn, data), false);
-  block_all_signals(t);
+  ignore_signals(t); // inherited from kthreadd
   t.ext[TASK_STRUCT] = ts;
   return t;
 }
@@ -83,7 +84,7 @@ export function kthread_spawn<D>(
   m: Machine = this_machine(),
 ): task_struct {
   const t = m.create_task(name, 'kthread', () => kthread(fn, data), true);
-  block_all_signals(t);
+  ignore_signals(t); // inherited from kthreadd
   return t;
 }
 

@@ -255,7 +255,8 @@ function check_prev_add(
   // Read-triggered dependencies of recursive readers are checked but not stored.
   if (next.read === 2 || prev.read === 2) return;
   // The stack of this acquisition, saved once and shared by the edges it adds (save_trace).
-  trace.bt ??= kernelStack();
+  // Without stacks (fast exploration) the edge keeps none; reports are re-run with stacks.
+  trace.bt ??= this_machine().stacks ? kernelStack() : [];
   prev.class.locks_after.set(next.class, { class: next.class, trace: fromLockAcquire(trace.bt) });
 }
 

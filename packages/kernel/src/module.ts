@@ -24,7 +24,10 @@ export type symbol_table = Readonly<Record<string, unknown>>;
 
 /** What a module needs from each provider it links against. */
 export interface module_imports {
-  readonly [provider: string]: { readonly table: symbol_table; readonly symbols: readonly string[] };
+  readonly [provider: string]: {
+    readonly table: symbol_table;
+    readonly symbols: readonly string[];
+  };
 }
 
 /** The result of resolving a module's imports: 0 and the symbols, or -ENOENT and the missing ones. */

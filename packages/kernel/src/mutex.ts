@@ -2,6 +2,8 @@
  * Mutexes (kernel/mutex.c) with an owner and a FIFO wait list. mutex_unlock wakes the first
  * waiter, which then competes for the lock again, as in 2.6.24.
  */
+
+import { warn } from './bug.js';
 import { lock_acquire, lock_release, lockdep_map } from './lockdep.js';
 import {
   current,
@@ -9,15 +11,14 @@ import {
   SP_PREEMPT,
   schedule,
   set_current_state,
-  type task_struct,
   TASK_INTERRUPTIBLE,
   TASK_UNINTERRUPTIBLE,
+  type task_struct,
   this_machine,
   wake_up_process,
 } from './sched.js';
 import { EINTR, signal_pending } from './signal.js';
 import { title_skip } from './stack.js';
-import { warn } from './bug.js';
 
 /** struct mutex. */
 export class mutex {

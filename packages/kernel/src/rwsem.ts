@@ -9,9 +9,9 @@ import {
   SP_PREEMPT,
   schedule,
   set_current_state,
-  type task_struct,
   TASK_RUNNING,
   TASK_UNINTERRUPTIBLE,
+  type task_struct,
   this_machine,
   wake_up_process,
 } from './sched.js';

@@ -9,7 +9,7 @@
 import { KernelReportAbort, LockstepUsageError, type Report } from './report.js';
 // A cycle (signal.ts imports this module), safe: neither module uses the other at load time.
 import { signal_pending } from './signal.js';
-import { type Backtrace, capture_backtrace, title_skip } from './stack.js';
+import { type Backtrace, capture_backtrace, title_function, title_skip } from './stack.js';
 
 /** Task states, with the kernel's values. */
 export const TASK_RUNNING = 0;
@@ -335,7 +335,7 @@ export class Machine {
         let next: task_struct;
         if (rq.length === 1) next = rq[0]!;
         else {
-          const p: task_struct | null = prev !== null && prev.on_rq ? prev : null;
+          const p: task_struct | null = prev?.on_rq ? prev : null;
           next = chooser.choose(rq, p, this.steps, relaxed);
           decisions.push(next.pid);
           if (p !== null && next !== p) preemptions++;
@@ -369,7 +369,8 @@ export class Machine {
             rq.splice(rq.indexOf(next), 1);
             rq.push(next);
           }
-          if (++relaxRun >= this.livelockSteps) this.soft_lockup(next);
+          // A livelock: resume the spinner with a probe so the report sees its own frames.
+          if (++relaxRun >= this.livelockSteps) next.gen!.throw(new SoftLockupProbe(relaxRun));
           prev = null;
           relaxed = next;
           continue;
@@ -443,10 +444,11 @@ export class Machine {
     this.emit(report.task?.pid ?? 0, 'report', report.title);
     throw new KernelReportAbort(report);
   }
+}
 
-  private soft_lockup(t: task_struct): never {
-    return this.raise(softLockupReport(t, this.livelockSteps));
-  }
+/** Thrown into a task stuck in cpu_relax() when the watchdog sees a soft lockup. */
+class SoftLockupProbe {
+  constructor(readonly steps: number) {}
 }
 
 /** Thrown by do_exit() to end the current task from any depth. */
@@ -493,7 +495,7 @@ function explainScenarioError(e: unknown, t: task_struct): string {
 
 function softLockupReport(t: task_struct, steps: number): Report {
   const bt = capture_backtrace();
-  const fn = bt.find((f) => f !== 'cpu_relax') ?? 'unknown';
+  const fn = title_function(bt);
   const headline = `BUG: soft lockup - CPU#0 stuck for 22s! [${t.comm}:${t.pid}]`;
   return {
     kind: 'soft-lockup',
@@ -551,7 +553,12 @@ export function* cond_resched(): Kfn {
 
 /** cpu_relax() in a busy-wait loop: lets other tasks run; spinning forever is a soft lockup. */
 export function* cpu_relax(): Kfn {
-  yield SP_RELAX;
+  try {
+    yield SP_RELAX;
+  } catch (e) {
+    if (e instanceof SoftLockupProbe) running!.raise(softLockupReport(current, e.steps));
+    throw e;
+  }
 }
 
 /** wake_up_process(). */

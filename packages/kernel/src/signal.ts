@@ -1,12 +1,15 @@
 /**
  * Signals (kernel/signal.c), reduced to what kernel threads and the syscall boundary use:
- * a pending set, a blocked mask, and waking an interruptible sleeper.
+ * a pending set, a blocked mask, the set of signals whose handler is SIG_IGN, and waking an
+ * interruptible sleeper. A kthreadd child ignores every signal (SIG_IGN: a signal sent to it
+ * is dropped); a daemonize()d thread blocks them (a signal sent to it stays pending until
+ * allow_signal()).
  */
 import {
   current,
   find_task_by_pid,
-  type task_struct,
   TASK_INTERRUPTIBLE,
+  type task_struct,
   this_machine,
 } from './sched.js';
 
@@ -18,6 +21,7 @@ export const SIGCHLD = 17;
 export const SIGSTOP = 19;
 
 export { EINTR, ERESTARTSYS, ESRCH } from './errno.js';
+
 import { EINVAL, ESRCH } from './errno.js';
 
 const ALL_SIGNALS = 0x7fff_ffff;
@@ -30,6 +34,19 @@ function valid_signal(sig: number): boolean {
 
 function bit(sig: number): number {
   return 1 << (sig - 1);
+}
+
+/** Signals whose handler is SIG_IGN, one bit per signal (kept in task_struct.ext). */
+const IGNORED = 'signal.ignored';
+
+function ignored_mask(t: task_struct): number {
+  return (t.ext[IGNORED] as number | undefined) ?? 0;
+}
+
+/** ignore_signals() (kernel/signal.c, 2.6.24): every handler SIG_IGN, nothing pending. */
+export function ignore_signals(t: task_struct): void {
+  t.ext[IGNORED] = ALL_SIGNALS;
+  flush_signals(t);
 }
 
 /** signal_pending(): a signal that is not blocked is pending. */
@@ -62,24 +79,27 @@ export function block_all_signals(t: task_struct = current): void {
 export function allow_signal(sig: number): number {
   if (!valid_signal(sig)) return -EINVAL;
   current.blocked &= ~bit(sig);
+  // A handler that is neither SIG_IGN nor SIG_DFL (the kernel stores 2): deliver it to us.
+  current.ext[IGNORED] = ignored_mask(current) & ~bit(sig);
   return 0;
 }
 
 /** disallow_signal(): ignore `sig` again (the kernel sets SIG_IGN); 0 or -EINVAL. */
 export function disallow_signal(sig: number): number {
   if (!valid_signal(sig)) return -EINVAL;
-  current.blocked |= bit(sig);
+  current.ext[IGNORED] = ignored_mask(current) | bit(sig);
   current.pending &= ~bit(sig);
   return 0;
 }
 
 /**
- * send_sig(): queue `sig` and wake the task if it sleeps interruptibly. A kernel thread
- * ignores signals it has not allowed, as the kernel's do with SIG_IGN handlers.
+ * send_sig(): queue `sig` and wake the task if it sleeps interruptibly. As sig_ignored()
+ * decides, a signal whose handler is SIG_IGN is dropped unless it is blocked (a blocked
+ * signal is queued: the handler may change before it is unblocked).
  */
 export function send_sig(sig: number, t: task_struct, _priv: number): number {
   if (!valid_signal(sig)) return -EINVAL;
-  if (t.kind === 'kthread' && (t.blocked & bit(sig)) !== 0) return 0;
+  if ((ignored_mask(t) & bit(sig)) !== 0 && (t.blocked & bit(sig)) === 0) return 0;
   t.pending |= bit(sig);
   this_machine().emit(current.pid, 'signal', `sig${sig}`, { target: t.pid });
   signal_wake_up(t);

@@ -2,6 +2,8 @@
  * The big kernel lock (lib/kernel_lock.c, 2.6.24): recursive through current->lock_depth,
  * dropped by schedule() when its holder sleeps and taken back before the holder runs again.
  */
+
+import { bug_on } from './bug.js';
 import {
   current,
   type Kfn,
@@ -12,7 +14,6 @@ import {
 } from './sched.js';
 import { __raw_spin_lock, __raw_spin_unlock, spinlock_t } from './spinlock.js';
 import { title_skip } from './stack.js';
-import { bug_on } from './bug.js';
 
 const KERNEL_FLAG = Symbol('kernel_flag');
 

@@ -11,9 +11,9 @@ import {
   SP_PREEMPT,
   SP_SCHEDULE,
   sleepHooks,
-  type task_struct,
   TASK_RUNNING,
   TASK_SPINNING,
+  type task_struct,
   this_machine,
 } from './sched.js';
 import { capture_backtrace, title_function, title_skip } from './stack.js';

@@ -2,6 +2,8 @@
  * Timers and sleeping with a timeout (kernel/timer.c). Timer functions run in softirq
  * context when virtual time reaches their expiry, which happens only when no task can run.
  */
+
+import { KERN_ERR, printk } from './printk.js';
 import {
   current,
   HZ,
@@ -17,7 +19,6 @@ import {
   this_machine,
   wake_up_process,
 } from './sched.js';
-import { KERN_ERR, printk } from './printk.js';
 import { signal_pending } from './signal.js';
 import { title_skip } from './stack.js';
 
@@ -64,7 +65,7 @@ export function del_timer(t: timer_list): number {
 export const del_timer_sync = del_timer;
 
 export function timer_pending(t: timer_list): boolean {
-  return t.entry !== null && t.entry.pending;
+  return t.entry?.pending === true;
 }
 
 export function msecs_to_jiffies(ms: number): number {
@@ -103,7 +104,7 @@ export function* schedule_timeout(timeout: number): Kfn<number> {
   yield* schedule();
   this_machine().del_timer(entry);
   const left = expire - jiffies;
-  return left < 0 ? 0 : left;
+  return Math.max(left, 0);
 }
 
 export function* schedule_timeout_interruptible(timeout: number): Kfn<number> {

@@ -8,10 +8,10 @@ import {
   MAX_SCHEDULE_TIMEOUT,
   schedule,
   set_current_state,
-  type task_struct,
   TASK_INTERRUPTIBLE,
   TASK_RUNNING,
   TASK_UNINTERRUPTIBLE,
+  type task_struct,
   this_machine,
 } from './sched.js';
 import { ERESTARTSYS, signal_pending } from './signal.js';

@@ -9,14 +9,14 @@ import {
   current,
   type Kfn,
   type Machine,
+  schedule,
   set_current_state,
-  type task_struct,
   TASK_INTERRUPTIBLE,
   TASK_RUNNING,
+  type task_struct,
   this_machine,
   wake_up_process,
 } from './sched.js';
-import { schedule } from './sched.js';
 import { title_skip } from './stack.js';
 import { del_timer, mod_timer, timer_list } from './timer.js';
 import { wait_event, wait_queue_head_t, wake_up_all } from './wait.js';

@@ -117,7 +117,8 @@ describe('determinism', () => {
   it('a seeded random run gives identical bytes every time', () => {
     const first = runWith(randomChooser(mixSeed(42, 0)), TRACED);
     expect(first.length).toBeGreaterThan(1000);
-    for (let i = 0; i < REPEAT; i++) expect(runWith(randomChooser(mixSeed(42, 0)), TRACED)).toBe(first);
+    for (let i = 0; i < REPEAT; i++)
+      expect(runWith(randomChooser(mixSeed(42, 0)), TRACED)).toBe(first);
   });
 
   it('a PCT run gives identical bytes every time', () => {

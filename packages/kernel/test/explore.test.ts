@@ -100,7 +100,12 @@ describe('explore: a race that needs one preemption at one point', () => {
   });
 
   it('PCT with depth 2 finds it, and the schedule replays to the same report', () => {
-    const r = explore(checkThenAct(false), { strategy: 'pct', depth: 2, seed: 1, maxSchedules: 2000 });
+    const r = explore(checkThenAct(false), {
+      strategy: 'pct',
+      depth: 2,
+      seed: 1,
+      maxSchedules: 2000,
+    });
     expect(r.found?.report.title).toBe(RACE_TITLE);
     expect(r.schedules).toBe(r.found!.runIndex + 1);
     const again = replay(checkThenAct(false), r.found!.schedule);
@@ -110,14 +115,17 @@ describe('explore: a race that needs one preemption at one point', () => {
     expect(formatSchedule(again.decisions)).toBe(r.found!.schedule);
   });
 
-  it.each([1, 2])('exhaustive search with preemption bound %i finds it with one preemption', (b) => {
-    const r = explore(checkThenAct(false), { strategy: 'exhaustive', preemptionBound: b });
-    expect(r.found?.report.title).toBe(RACE_TITLE);
-    // Schedules with fewer preemptions come first, so the first finding has the fewest.
-    expect(r.found!.preemptions).toBe(1);
-    expect(r.exhausted).toBe(false);
-    expect(replay(checkThenAct(false), r.found!.schedule).report?.title).toBe(RACE_TITLE);
-  });
+  it.each([1, 2])(
+    'exhaustive search with preemption bound %i finds it with one preemption',
+    (b) => {
+      const r = explore(checkThenAct(false), { strategy: 'exhaustive', preemptionBound: b });
+      expect(r.found?.report.title).toBe(RACE_TITLE);
+      // Schedules with fewer preemptions come first, so the first finding has the fewest.
+      expect(r.found!.preemptions).toBe(1);
+      expect(r.exhausted).toBe(false);
+      expect(replay(checkThenAct(false), r.found!.schedule).report?.title).toBe(RACE_TITLE);
+    },
+  );
 
   it('bound 0 covers only the non-preemptive schedules and misses it', () => {
     const r = explore(checkThenAct(false), { strategy: 'exhaustive', preemptionBound: 0 });
@@ -171,16 +179,14 @@ describe('exhaustive search on the fixed version', () => {
   });
 });
 
-/** Two tasks of `a` + 1 and `b` + 1 steps, logging every step: runs[i] is run i's interleaving. */
-function twoCounters(a: number, b: number, runs: string[]): Scenario {
+/** Tasks of n + 1 steps each, logging every step: runs[i] is run i's interleaving. */
+function counters(sizes: readonly number[], runs: string[]): Scenario {
   return (m) => {
     const order: string[] = [];
     runs.push('');
     const idx = runs.length - 1;
-    for (const [name, n] of [
-      ['a', a],
-      ['b', b],
-    ] as const) {
+    sizes.forEach((n, t) => {
+      const name = String.fromCharCode(97 + t);
       m.spawn_user(name, function* counter() {
         for (let i = 0; i < n; i++) {
           order.push(name);
@@ -190,45 +196,68 @@ function twoCounters(a: number, b: number, runs: string[]): Scenario {
         order.push(name.toUpperCase()); // the last step, which ends the task
         runs[idx] = order.join('');
       });
-    }
+    });
   };
 }
 
 /**
- * Interleavings of two step sequences of lengths a and b with at most `bound` preemptions
+ * Interleavings of step sequences of the given lengths with at most `bound` preemptions
  * (switching away from a task that still has steps left), counted by brute force.
  */
-function countInterleavings(a: number, b: number, bound: number): number {
-  const go = (ra: number, rb: number, last: 'a' | 'b' | null, used: number): number => {
-    if (ra === 0 && rb === 0) return 1;
-    let n = 0;
-    for (const t of ['a', 'b'] as const) {
-      const left = t === 'a' ? ra : rb;
-      if (left === 0) continue;
-      const lastLeft = last === 'a' ? ra : last === 'b' ? rb : 0;
-      const pre = last !== null && last !== t && lastLeft > 0 ? 1 : 0;
+function countInterleavings(lengths: readonly number[], bound: number): number {
+  const go = (left: number[], last: number, used: number): number => {
+    if (left.every((n) => n === 0)) return 1;
+    let total = 0;
+    for (let t = 0; t < left.length; t++) {
+      if (left[t] === 0) continue;
+      const pre = last >= 0 && last !== t && left[last]! > 0 ? 1 : 0;
       if (used + pre > bound) continue;
-      n += go(t === 'a' ? ra - 1 : ra, t === 'b' ? rb - 1 : rb, t, used + pre);
+      const next = left.slice();
+      next[t]!--;
+      total += go(next, t, used + pre);
     }
-    return n;
+    return total;
   };
-  return go(a, b, null, 0);
+  return go(lengths.slice(), -1, 0);
 }
 
 describe('exhaustive search counts', () => {
   it.each([
-    [3, 2, 0],
-    [3, 2, 1],
-    [4, 3, 2],
-    [5, 5, 3],
-  ])('runs each of the interleavings of %i and %i steps with <= %i preemptions once', (a, b, bound) => {
+    [[3, 2], 0],
+    [[3, 2], 1],
+    [[4, 3], 2],
+    [[5, 5], 3],
+    [[2, 2, 1], 1],
+    [[2, 1, 2], 2],
+    [[3, 2, 2], 4],
+  ])('runs each interleaving of tasks of %j steps with <= %i preemptions once', (sizes, bound) => {
     const runs: string[] = [];
-    // Each task takes n + 1 steps: the last one returns from the generator.
-    const r = explore(twoCounters(a, b, runs), { strategy: 'exhaustive', preemptionBound: bound });
+    const r = explore(counters(sizes, runs), { strategy: 'exhaustive', preemptionBound: bound });
     expect(r.exhausted).toBe(true);
-    expect(r.schedules).toBe(countInterleavings(a + 1, b + 1, bound));
+    // Each task takes n + 1 steps: the last one returns from the generator.
+    expect(r.schedules).toBe(
+      countInterleavings(
+        sizes.map((n) => n + 1),
+        bound,
+      ),
+    );
     expect(runs.length).toBe(r.schedules);
     expect(new Set(runs).size).toBe(r.schedules); // no interleaving ran twice
+    // A budget of exactly the space still covers it; one less does not.
+    const exact = explore(counters(sizes, []), {
+      strategy: 'exhaustive',
+      preemptionBound: bound,
+      maxSchedules: r.schedules,
+    });
+    expect([exact.exhausted, exact.budget]).toEqual([true, undefined]);
+    if (r.schedules > 1) {
+      const short = explore(counters(sizes, []), {
+        strategy: 'exhaustive',
+        preemptionBound: bound,
+        maxSchedules: r.schedules - 1,
+      });
+      expect([short.exhausted, short.budget]).toEqual([false, 'schedules']);
+    }
   });
 });
 
@@ -262,7 +291,11 @@ describe('busy-waiting and livelock', () => {
     (strategy) => {
       const r = explore(livelock, { strategy, machine: { livelockSteps: 500 }, maxSchedules: 10 });
       expect(r.found?.report.kind).toBe('soft-lockup');
-      expect(r.found?.report.headline).toMatch(/^BUG: soft lockup - CPU#0 stuck for 22s! \[[ab]:[12]\]$/);
+      expect(r.found?.report.headline).toMatch(
+        /^BUG: soft lockup - CPU#0 stuck for 22s! \[[ab]:[12]\]$/,
+      );
+      // The report is taken inside the spinning task, so the title names its function.
+      expect(r.found?.report.title).toMatch(/^BUG: soft lockup in wait_for_[ab]$/);
       expect(r.found!.runIndex).toBe(0);
     },
   );
@@ -359,8 +392,14 @@ describe('bad input', () => {
     [{ maxSteps: 0 }, /maxSteps must be a positive integer, got 0/],
     [{ maxTotalSteps: -1 }, /maxTotalSteps must be a positive integer/],
     [{ timeLimitMs: 0 }, /timeLimitMs must be a positive number/],
-    [{ strategy: 'pct' as const, depth: -1 }, /depth \(the PCT bug depth d, >= 1\) must be a positive integer, got -1/],
-    [{ strategy: 'exhaustive' as const, preemptionBound: -1 }, /preemptionBound must be an integer >= 0/],
+    [
+      { strategy: 'pct' as const, depth: -1 },
+      /depth \(the PCT bug depth d, >= 1\) must be a positive integer, got -1/,
+    ],
+    [
+      { strategy: 'exhaustive' as const, preemptionBound: -1 },
+      /preemptionBound must be an integer >= 0/,
+    ],
     [{ seed: 1.5 }, /seed must be an integer >= 0/],
     [{ strategy: 'dfs' as unknown as 'random' }, /unknown strategy "dfs"/],
   ])('explore(%j) is refused before anything runs', (opts, msg) => {

@@ -1,16 +1,19 @@
 /** The freezer (suspend's freeze_processes / thaw_processes) on virtual time. */
 import { describe, expect, it } from 'vitest';
 import {
+  type Chooser,
   FREEZE_TIMEOUT,
   freeze_processes,
   frozen,
   HZ,
   jiffies,
+  type Kfn,
   kthread_should_stop,
   kthread_spawn,
   kthread_stop,
   Machine,
   msleep,
+  sched_point,
   schedule_timeout_interruptible,
   set_freezable,
   TASK_UNINTERRUPTIBLE,
@@ -85,7 +88,7 @@ describe('freezer', () => {
 
   it('fails after 20 s when a freezable kthread never calls try_to_freeze', () => {
     const m = new Machine();
-    function* forgetful_loop(_: null) {
+    function* forgetful_loop(_: null): Kfn<number> {
       set_freezable();
       for (;;) yield* schedule_timeout_interruptible(HZ);
     }
@@ -115,7 +118,7 @@ describe('freezer', () => {
 
   it('fails when a freezable kthread sleeps uninterruptibly through the timeout', () => {
     const m = new Machine();
-    function* sleepy_loop(_: null) {
+    function* sleepy_loop(_: null): Kfn<number> {
       set_freezable();
       for (;;) {
         yield* try_to_freeze();
@@ -131,5 +134,34 @@ describe('freezer', () => {
     expect(r.report?.kind).toBe('freezer');
     expect(r.report?.text).toMatch(/^ksleepy +D +1 {2}wchan: /m);
     expect(r.report?.backtrace).toContain('sleepy_loop');
+  });
+  it('wakes a freezable kthread again on every pass, so one that slept after its check freezes', () => {
+    // The thread is between try_to_freeze() and its next sleep when the first kernel-thread
+    // pass asks it to freeze; it then sleeps for 10 s. 2.6.24's freeze_task() wakes it again on
+    // the next pass, so freezing takes a few jiffies, not 10 s.
+    const m = new Machine();
+    function* late_sleeper(_: null): Kfn<number> {
+      set_freezable();
+      yield* schedule_timeout_interruptible(1001); // wakes with the kernel-thread pass
+      for (;;) {
+        yield* try_to_freeze();
+        yield* sched_point(); // the pass runs here
+        yield* schedule_timeout_interruptible(10 * HZ);
+      }
+    }
+    kthread_spawn(late_sleeper, null, 'klate', m);
+    const got: number[] = [];
+    m.spawn_user('pm', function* () {
+      yield* msleep(999);
+      got.push(yield* freeze_processes(), jiffies);
+      thaw_processes();
+    });
+    const rotate: Chooser = {
+      choose: (rq, prev) => (prev === null ? rq[0]! : rq[(rq.indexOf(prev) + 1) % rq.length]!),
+    };
+    const r = m.run({ chooser: rotate, maxJiffies: 60 * HZ });
+    expect(r.outcome).toBe('budget'); // klate loops forever; only the freeze matters here
+    expect(got[0]).toBe(0);
+    expect(got[1]).toBeLessThan(1010);
   });
 });

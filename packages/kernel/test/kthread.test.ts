@@ -22,8 +22,8 @@ import {
   schedule_timeout_interruptible,
   slab_live_objects,
   slab_meta,
-  type task_struct,
   TASK_DEAD,
+  type task_struct,
 } from '../src/index.js';
 
 /** Runs the most recently woken task first: a new thread gets the CPU before its creator. */
@@ -68,7 +68,12 @@ describe('kthread', () => {
     expect(r.outcome).toBe('clean');
     expect(is_kthread(k!)).toBe(true);
     expect(k!.state).toBe(TASK_DEAD);
-    expect(p).toEqual({ ran: true, cleanedUp: true, loops: 3, stopSeen: [false, false, false, true] });
+    expect(p).toEqual({
+      ran: true,
+      cleanedUp: true,
+      loops: 3,
+      stopSeen: [false, false, false, true],
+    });
     expect(ret).toBe(103);
     expect(r.jiffies).toBe(2501); // kthread_stop woke it at once: no wait for its timeout
   });

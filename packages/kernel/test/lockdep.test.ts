@@ -325,7 +325,7 @@ describe('lockdep: recursive locking', () => {
     m.spawn_user('t1', function* () {
       lock_acquire(parent, 0, false, 0);
       lock_acquire(child, 1, false, 0); // mutex_lock_nested(child, I_MUTEX_CHILD)
-      seen.push(...held_locks().map((h) => h.class.name + '/' + h.class.subclass));
+      seen.push(...held_locks().map((h) => `${h.class.name}/${h.class.subclass}`));
       expect(lock_is_held(child)).toBe(true);
       lock_release(child);
       lock_release(parent);

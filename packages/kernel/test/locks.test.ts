@@ -30,13 +30,16 @@ import {
   sched_point,
   spin_lock,
   spin_unlock,
-  type task_struct,
   TASK_SPINNING,
   TASK_UNINTERRUPTIBLE,
+  type task_struct,
   unlock_kernel,
   up_read,
   up_write,
+  wait_event_interruptible,
   wait_for_completion,
+  wait_queue_head_t,
+  wake_up,
 } from '../src/index.js';
 
 /** Switch to another runnable task at every decision point (maximal preemption). */
@@ -499,5 +502,25 @@ describe('lock-order inversions', () => {
     );
     expect(r.report?.title).toBe('INFO: task hung in wait_for_peer');
     expect(r.report?.text).toContain('also blocked: peer');
+  });
+
+  it('user processes asleep for good with no timer pending: a global deadlock', () => {
+    const m = new Machine();
+    const q = new wait_queue_head_t('handshake');
+    const flags = { a: false, b: false };
+    function* wait_for_peer_flag(mine: 'a' | 'b', theirs: 'a' | 'b') {
+      yield* wait_event_interruptible(q, () => flags[theirs]); // each waits before it signals
+      flags[mine] = true;
+      wake_up(q);
+    }
+    const a = m.spawn_user('proc_a', () => wait_for_peer_flag('a', 'b'));
+    m.spawn_user('proc_b', () => wait_for_peer_flag('b', 'a'));
+    const r = m.run();
+    expect(r.outcome).toBe('crash');
+    // Interruptible sleepers are not hung tasks (a signal could still end them); the model
+    // reports user processes that can never run again as a global deadlock.
+    expect(r.report?.kind).toBe('deadlock');
+    expect(r.report?.title).toBe('deadlock: task proc_a sleeps forever in wait_for_peer_flag');
+    expect(r.report?.task).toEqual({ pid: a.pid, comm: 'proc_a' });
   });
 });

@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   allow_signal,
+  block_all_signals,
+  current,
   EINVAL,
   ESRCH,
   fatal_signal_pending,
@@ -12,7 +14,6 @@ import {
   kthread_spawn,
   Machine,
   msleep,
-  current,
   SIGKILL,
   SIGTERM,
   sched_point,
@@ -72,6 +73,26 @@ describe('signals', () => {
     expect(seen).toEqual(['pending 0', 'woke @100 left 0', false]);
   });
 
+  it('a daemonized thread blocks signals: one sent before allow_signal waits for it', () => {
+    // kernel_thread() + daemonize() block every signal instead of ignoring them, so a SIGKILL
+    // that arrives before the thread's allow_signal(SIGKILL) is queued, and seen after it.
+    const m = new Machine();
+    const seen: Array<string | boolean> = [];
+    const t = m.create_task('klockd', 'kthread', function* () {
+      block_all_signals(current); // what daemonize() does
+      yield* msleep(9); // slow to start
+      seen.push(`before allow ${signalled()}`);
+      allow_signal(SIGKILL);
+      seen.push(`after allow ${signalled()}`);
+    });
+    m.spawn_user('lockd_down', function* () {
+      yield* msleep(4);
+      send_sig(SIGKILL, t, 1);
+    });
+    expect(m.run().outcome).toBe('clean');
+    expect(seen).toEqual(['before allow false', 'after allow true']);
+  });
+
   it('kill_proc wakes an interruptible sleeper; an unknown pid is -ESRCH', () => {
     const m = new Machine();
     const got: Array<string | number | boolean> = [];
@@ -122,6 +143,7 @@ describe('signals', () => {
       'svc',
       m,
     );
+    // biome-ignore lint/correctness/useYield: the sender must not give up the CPU first
     m.spawn_user('sender', function* () {
       send_sig(SIGTERM, k, 1);
     });
@@ -136,6 +158,7 @@ describe('signals', () => {
     kthread_spawn(
       function* (_: null) {
         got.push(allow_signal(0), allow_signal(64), allow_signal(SIGTERM));
+        yield* sched_point();
         return 0;
       },
       null,

@@ -18,11 +18,11 @@ import {
   sched_point,
   schedule_timeout_uninterruptible,
   send_sig,
+  TRACE_EVENT_NS,
   type task_struct,
   to_chrome_trace,
   to_dmesg,
   trace_lanes,
-  TRACE_EVENT_NS,
 } from '../src/index.js';
 
 interface Ev {

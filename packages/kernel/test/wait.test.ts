@@ -22,10 +22,10 @@ import {
   sched_point,
   schedule,
   set_current_state,
-  type task_struct,
   TASK_DEAD,
   TASK_RUNNING,
   TASK_UNINTERRUPTIBLE,
+  type task_struct,
   wait_event,
   wait_event_interruptible,
   wait_queue_head_t,
@@ -103,7 +103,10 @@ describe('wait_event', () => {
     });
     const r = m.run({ chooser: rotate });
     expect(r.outcome).toBe('clean');
-    expect(seen).toEqual([`after spurious wake: state ${TASK_UNINTERRUPTIBLE}`, 'waiter saw ready @20']);
+    expect(seen).toEqual([
+      `after spurious wake: state ${TASK_UNINTERRUPTIBLE}`,
+      'waiter saw ready @20',
+    ]);
   });
 
   it('wait_event_interruptible returns -ERESTARTSYS on a signal', () => {
@@ -177,7 +180,9 @@ describe('exclusive wake-ups', () => {
 });
 
 /** A flag, the wait queue it is announced on, and a waker that sets it and wakes. */
-function lostWakeupProgram(sleeper: (q: wait_queue_head_t, flag: { set: boolean }) => Generator<number, void, void>) {
+function lostWakeupProgram(
+  sleeper: (q: wait_queue_head_t, flag: { set: boolean }) => Generator<number, void, void>,
+) {
   return (m: Machine) => {
     const q = new wait_queue_head_t('flag_wq');
     const flag = { set: false };
@@ -228,7 +233,9 @@ describe('lost wake-up', () => {
     for (const r of hung) {
       expect(r.report?.kind).toBe('hung-task');
       expect(r.report?.title).toBe('INFO: task hung in buggy_wait_for_flag');
-      expect(r.report?.headline).toMatch(/^INFO: task sleeper:1 blocked for more than 120 seconds\.$/);
+      expect(r.report?.headline).toMatch(
+        /^INFO: task sleeper:1 blocked for more than 120 seconds\.$/,
+      );
     }
   });
 

@@ -51,6 +51,11 @@ export class BoundedSearch {
     return null;
   }
 
+  /** Nothing left to run. */
+  get empty(): boolean {
+    return this.pending === 0;
+  }
+
   /** True when every schedule within the bound has been run. */
   get exhausted(): boolean {
     return this.pending === 0 && !this.truncated;

@@ -7,15 +7,9 @@ import { LockstepUsageError, type Report } from '../report.js';
 import type { Chooser, Machine, MachineOptions, RunResult, TraceEvent } from '../sched.js';
 import { BoundedSearch } from './exhaustive.js';
 import { mixSeed } from './prng.js';
+import { checkScenario, DEFAULT_MAX_STEPS, positive, runScenario, type Scenario } from './run.js';
 import { formatSchedule, parseSchedule } from './schedule.js';
-import {
-  checkScenario,
-  DEFAULT_MAX_STEPS,
-  positive,
-  runScenario,
-  type Scenario,
-} from './run.js';
-import { pctChooser, randomChooser, ReplayChooser } from './strategies.js';
+import { pctChooser, ReplayChooser, randomChooser } from './strategies.js';
 
 export type Strategy = 'random' | 'pct' | 'exhaustive';
 
@@ -120,9 +114,7 @@ export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreR
   positive('depth', depth, ' (the PCT bug depth d, >= 1)');
   const bound = opts.preemptionBound ?? 2;
   if (!Number.isSafeInteger(bound) || bound < 0)
-    throw new LockstepUsageError(
-      `preemptionBound must be an integer >= 0, got ${String(bound)}`,
-    );
+    throw new LockstepUsageError(`preemptionBound must be an integer >= 0, got ${String(bound)}`);
   const maxSchedules = opts.maxSchedules ?? (strategy === 'exhaustive' ? 100_000 : 1000);
   positive('maxSchedules', maxSchedules);
   const maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
@@ -146,10 +138,22 @@ export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreR
 
   const search = strategy === 'exhaustive' ? new BoundedSearch(bound, maxSchedules) : null;
   const started = opts.timeLimitMs !== undefined ? Date.now() : 0;
-  const res: ExploreResult = { schedules: 0, steps: 0, exhausted: false, reports: 0, budgetRuns: 0 };
+  const res: ExploreResult = {
+    schedules: 0,
+    steps: 0,
+    exhausted: false,
+    reports: 0,
+    budgetRuns: 0,
+  };
   let pctSteps = 0; // PCT's estimate of decision points per run: the most seen so far
 
   for (;;) {
+    if (search?.empty) {
+      res.exhausted = search.exhausted;
+      // Work that would not fit in the schedule budget was dropped along the way.
+      if (search.truncated) res.budget = 'schedules';
+      break;
+    }
     if (res.schedules >= maxSchedules) {
       res.budget = 'schedules';
       break;
@@ -165,18 +169,15 @@ export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreR
     const runIndex = res.schedules;
     let chooser: Chooser;
     if (search !== null) {
-      const c = search.next();
-      if (c === null) {
-        res.exhausted = search.exhausted;
-        break;
-      }
-      chooser = c;
+      chooser = search.next()!;
     } else if (strategy === 'random') {
       chooser = randomChooser(mixSeed(seed, runIndex));
     } else {
       // The first run measures how many decision points a run has.
       chooser =
-        pctSteps === 0 ? pctChooser(mixSeed(seed, runIndex), 1, 1) : pctChooser(mixSeed(seed, runIndex), depth, pctSteps);
+        pctSteps === 0
+          ? pctChooser(mixSeed(seed, runIndex), 1, 1)
+          : pctChooser(mixSeed(seed, runIndex), depth, pctSteps);
     }
     let { r } = runScenario(scenario, chooser, searchMachine, maxSteps, opts.maxJiffies);
     if (lazyStacks && r.report !== undefined) r = withStacks(scenario, r, opts, maxSteps);
@@ -243,4 +244,3 @@ export function replay(scenario: Scenario, schedule: string, opts: ReplayOptions
   if (m.trace !== null) out.trace = m.trace;
   return out;
 }
-

@@ -5,8 +5,8 @@ export {
   type ExploreResult,
   explore,
   type Finding,
-  type ReplayOptions,
   type Replayed,
+  type ReplayOptions,
   replay,
   type Strategy,
 } from './explorer.js';
@@ -19,4 +19,4 @@ export {
   SCHEDULE_VERSION,
 } from './schedule.js';
 export { type ShrinkOptions, type ShrinkResult, shrink } from './shrink.js';
-export { pctChooser, randomChooser, ReplayChooser } from './strategies.js';
+export { pctChooser, ReplayChooser, randomChooser } from './strategies.js';

@@ -43,4 +43,3 @@ export function positive(name: string, v: number, what = ''): void {
   if (!Number.isSafeInteger(v) || v <= 0)
     throw new LockstepUsageError(`${name}${what} must be a positive integer, got ${String(v)}`);
 }
-

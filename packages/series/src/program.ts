@@ -1,0 +1,177 @@
+import { resolve } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { SeriesError } from './errors.js';
+import { exportSeries } from './export.js';
+import { requireGit } from './git.js';
+import { checkoutStep, materialise } from './materialise.js';
+import type { PatchInfo } from './patch-file.js';
+import { checkSeriesSafety } from './safety.js';
+import { withScratch } from './scratch.js';
+import { parseStep, readPatchInfos } from './steps.js';
+import { resolveTreeDir } from './tree.js';
+import { computeVersions, type VersionStep } from './versions.js';
+import { findWorkspaceRoot, loadWorkspace } from './workspace.js';
+
+/** Where the CLI reads and writes; tests pass their own. */
+export interface CliIO {
+  cwd: string;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const HELP_AFTER = `
+The series: patches/series lists patch files (paths relative to patches/) in the order they
+apply, one per line, quilt style: blank lines and lines starting with # are comments. Each
+patch is a git format-patch file (From/Date/Subject headers, a description ending in
+trailers such as Signed-off-by:, Fixes-reproducer: ID and Introduces-reproducer: ID, then
+the diff). A patch carries its version bumps as .changeset/*.md files it adds.
+
+Steps: step 0 is the base (packages/ and the root build files of the workspace), step N is
+the tree after patch N.
+
+Exit status: 0 on success, 1 when the series, a patch or git fails, 2 for a usage error
+(unknown command, option or step, a bad --dir). Errors are one line on stderr, with detail
+lines indented below it; nothing is left half done.`;
+
+type SeriesRow = VersionStep & Partial<PatchInfo> & { patch: string | null };
+
+function seriesRows(infos: PatchInfo[], versions: VersionStep[]): SeriesRow[] {
+  return versions.map((v) => {
+    const info = v.step === 0 ? undefined : infos[v.step - 1];
+    return { ...v, ...info, patch: info?.name ?? null };
+  });
+}
+
+function pad(s: string, n: number): string {
+  return s + ' '.repeat(Math.max(0, n - s.length));
+}
+
+/** Human-readable `lockstep series` output. */
+export function formatSeries(rows: readonly SeriesRow[]): string {
+  const n = rows.length - 1;
+  const lines = [`patches/series: ${n} patch${n === 1 ? '' : 'es'} on top of the base`, ''];
+  for (const r of rows) {
+    const head = `${String(r.step).padStart(4)}  `;
+    if (r.step === 0) {
+      lines.push(`${head}base`);
+      continue;
+    }
+    lines.push(`${head}${r.patch}`, `      ${r.subject}`);
+    for (const b of r.bumps) lines.push(`      ${b.name} ${b.from} -> ${b.to} (${b.type})`);
+    for (const id of r.fixesReproducers ?? []) lines.push(`      fixes reproducer ${id}`);
+    for (const id of r.introducesReproducers ?? []) lines.push(`      introduces reproducer ${id}`);
+  }
+  const names = Object.keys(rows[0]?.versions ?? {});
+  for (const r of rows) for (const k of Object.keys(r.versions)) if (!names.includes(k)) names.push(k);
+  const width = Math.max(7, ...names.map((s) => s.length)) + 2;
+  const cols = rows.map((r) => `step ${r.step}`);
+  const colW = Math.max(8, ...rows.flatMap((r) => Object.values(r.versions).map((v) => v.length + 2)));
+  lines.push('', pad('package', width) + cols.map((c) => pad(c, colW)).join('').trimEnd());
+  for (const name of names) {
+    const row = rows.map((r) => pad(r.versions[name] ?? '-', colW)).join('');
+    lines.push((pad(name, width) + row).trimEnd());
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Run the lockstep CLI with `argv` (arguments after the program name); resolves to the exit code. */
+export async function run(argv: readonly string[], ioIn: Partial<CliIO> = {}): Promise<number> {
+  const io: CliIO = {
+    cwd: ioIn.cwd ?? process.cwd(),
+    stdout: ioIn.stdout ?? ((t) => process.stdout.write(t)),
+    stderr: ioIn.stderr ?? ((t) => process.stderr.write(t)),
+  };
+  const progress = (line: string) => io.stderr(`lockstep: ${line}\n`);
+  const json = (value: unknown) => io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+
+  const program = new Command('lockstep');
+  program
+    .description('Work with the patch series of a lockstep workspace: list its steps and versions, check a step out as a git tree, export the tree back to patch files.')
+    .option('-C, --root <dir>', 'workspace root (default: the nearest directory at or above the current one whose package.json declares workspaces)')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', HELP_AFTER);
+
+  const workspace = async () => {
+    const opts = program.opts<{ root?: string }>();
+    const root = opts.root !== undefined ? findWorkspaceRoot(resolve(io.cwd, opts.root)) : findWorkspaceRoot(io.cwd);
+    await requireGit(root);
+    return loadWorkspace(root);
+  };
+
+  program
+    .command('series')
+    .description('List the steps (0 = base, N = after patch N) with each patch\'s subject, its reproducer trailers and the version bumps of its changesets, then every workspace package\'s version at every step. Each step is versioned like a release: its patch\'s .changeset files are planned with @changesets/assemble-release-plan against the versions of the step before.')
+    .option('--json', 'print the steps as JSON (patch headers, trailers, changesets, bumps, versions)')
+    .action(async (opts: { json?: boolean }) => {
+      const ws = await workspace();
+      const rows = await withScratch(async (scratch) => {
+        const infos = await readPatchInfos(ws, scratch);
+        await checkSeriesSafety(ws, scratch);
+        return seriesRows(infos, await computeVersions(ws, scratch));
+      });
+      if (opts.json) json({ series: 'patches/series', steps: rows });
+      else io.stdout(formatSeries(rows));
+    });
+
+  program
+    .command('checkout')
+    .description('Materialise the series as a git repository outside the workspace\'s tracked files and check out a step. The base files are committed as tag step-0, then each patch is applied with git am (author, date and message kept) and tagged step-N; branch "series" ends at the last step. A tree built from the same base and series is reused; otherwise it is rebuilt, and replaced only if every patch applies. Every patch\'s paths are checked first: absolute paths, "..", ".git", symlinks and paths through symlinks are refused.')
+    .argument('<step>', 'step to check out: 0 for the base, N (or step-N) for the tree after patch N')
+    .option('--dir <dir>', 'where the tree goes (default: .lockstep/tree under the workspace root, which git ignores); inside the workspace only an ignored directory with no tracked files is accepted')
+    .option('--force', 'discard uncommitted changes and unexported commits in the tree')
+    .option('--json', 'print the result as JSON')
+    .action(async (stepArg: string, opts: { dir?: string; force?: boolean; json?: boolean }) => {
+      const ws = await workspace();
+      const infos = await withScratch((scratch) => readPatchInfos(ws, scratch));
+      const step = parseStep(stepArg, infos);
+      const dir = await resolveTreeDir(ws.root, opts.dir, io.cwd);
+      await withScratch((scratch) => checkSeriesSafety(ws, scratch));
+      const m = await materialise(ws, { dir, force: opts.force, log: progress });
+      const commit = await checkoutStep(dir, step, ws.patches.length, opts.force);
+      const info = step === 0 ? null : infos[step - 1]!;
+      if (opts.json) {
+        json({ dir, step, steps: ws.patches.length, commit, reused: m.reused, patch: info?.name ?? null, subject: info?.subject ?? null });
+      } else {
+        const what = info ? `after ${info.name}: ${info.subject}` : 'the base';
+        io.stdout(`step ${step} of ${ws.patches.length} (${what}) is checked out in ${dir}\n`);
+      }
+    });
+
+  program
+    .command('export')
+    .description('Write the tree\'s commits after step-0 on branch "series" back to patches/: one git format-patch file per commit in patches/<subdir>/ and patches/series listing them (its comments kept). A checkout followed by export with no edits rewrites nothing. Refuses when the tree has uncommitted changes, when HEAD has commits off the series branch, or when patches/ changed since the tree was built or last exported.')
+    .option('--dir <dir>', 'the tree to export (default: .lockstep/tree under the workspace root)')
+    .option('--subdir <name>', 'directory under patches/ for the patch files (default: the directory of the current entries)')
+    .option('--force', 'export even if patches/ changed since the tree was built, the tree has uncommitted changes or HEAD is off the series branch')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { dir?: string; subdir?: string; force?: boolean; json?: boolean }) => {
+      const ws = await workspace();
+      const dir = await resolveTreeDir(ws.root, opts.dir, io.cwd);
+      const r = await exportSeries(ws, { dir, subdir: opts.subdir, force: opts.force, log: progress });
+      if (opts.json) json({ dir, ...r });
+      else {
+        const counts = `${r.written.length} written, ${r.unchanged.length} unchanged, ${r.removed.length} removed`;
+        io.stdout(`exported ${r.patches.length} patch${r.patches.length === 1 ? '' : 'es'} to patches/${r.subdir}/ (${counts}; patches/series ${r.seriesChanged ? 'rewritten' : 'unchanged'})\n`);
+      }
+    });
+
+  try {
+    if (argv.length === 0) {
+      program.outputHelp({ error: true });
+      return 2;
+    }
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof SeriesError) {
+      io.stderr(`error: ${e.message}\n${e.details.map((d) => `  ${d}\n`).join('')}`);
+      return e.exitCode;
+    }
+    io.stderr(`error: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    return 1;
+  }
+}
+

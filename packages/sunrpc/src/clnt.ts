@@ -1,0 +1,501 @@
+/**
+ * The RPC client, net/sunrpc/clnt.c as of Linux 2.6.24: creating a client (with the
+ * synchronous NULL ping unless RPC_CLNT_CREATE_NOPING), synchronous and asynchronous calls,
+ * the call_* steps of the state machine, killing a client's tasks and shutting it down.
+ * Left out: authentication (credentials are not modelled), rpc_pipefs, statistics beyond
+ * two counters, and the portmapper query, which the model answers at once (rpcb_getport).
+ */
+import {
+  container_of,
+  DEFINE_SPINLOCK,
+  DEFINE_STATIC,
+  EINVAL,
+  EIO,
+  ENOMEM,
+  ERR_PTR,
+  type ErrPtr,
+  ETIMEDOUT,
+  HZ,
+  IS_ERR,
+  KERN_NOTICE,
+  type Kfn,
+  kfree,
+  kref,
+  kref_init,
+  kref_put,
+  kzalloc,
+  list_empty,
+  list_for_each_entry,
+  list_head,
+  printk,
+  SIGKILL,
+  current,
+  type spinlock_t,
+  wait_event_timeout,
+  wait_queue_head_t,
+  wake_up,
+} from '@lockstep/kernel';
+import { pmap_getport, type sockaddr_in } from './net.js';
+import {
+  RPC_CALL_MAJORSEEN,
+  RPC_IS_ACTIVATED,
+  RPC_IS_SOFT,
+  RPC_TASK_ASYNC,
+  RPC_TASK_KILLED,
+  RPC_TASK_NOINTR,
+  RPC_TASK_SOFT,
+  RPC_TASK_UNINTERRUPTIBLE,
+  type rpc_call_ops,
+  rpc_delay,
+  rpc_execute,
+  rpc_exit,
+  rpc_exit_task,
+  type rpc_message,
+  rpc_new_task,
+  type rpc_procinfo,
+  rpc_put_task,
+  rpc_release_calldata,
+  rpc_release_task,
+  type rpc_task,
+  rpc_wake_up_task,
+  rpciod_up,
+} from './sched.js';
+import {
+  type rpc_timeout,
+  type rpc_xprt,
+  xprt_adjust_timeout,
+  xprt_bound,
+  xprt_clear_bound,
+  xprt_create_transport,
+  xprt_put,
+  xprt_reserve,
+  xprt_set_bound,
+  xprt_transmit,
+} from './xprt.js';
+
+/** struct rpc_version. */
+export interface rpc_version {
+  readonly number: number;
+  readonly nrprocs: number;
+  readonly procs: readonly rpc_procinfo[];
+}
+
+/** struct rpc_program. */
+export interface rpc_program {
+  readonly name: string;
+  readonly number: number;
+  readonly nrvers: number;
+  readonly version: readonly (rpc_version | undefined)[];
+}
+
+/** EACCES: what rpcbind reports for an unregistered program. */
+export const EACCES = 13;
+
+/** rpc_create() flags (include/linux/sunrpc/clnt.h, 2.6.24). */
+export const RPC_CLNT_CREATE_HARDRTRY = 1 << 0;
+export const RPC_CLNT_CREATE_INTR = 1 << 1;
+export const RPC_CLNT_CREATE_AUTOBIND = 1 << 2;
+export const RPC_CLNT_CREATE_ONESHOT = 1 << 3;
+export const RPC_CLNT_CREATE_NONPRIVPORT = 1 << 4;
+export const RPC_CLNT_CREATE_NOPING = 1 << 5;
+
+export const RPC_AUTH_NULL = 0;
+export const RPC_AUTH_UNIX = 1;
+
+/** struct rpc_create_args. */
+export interface rpc_create_args {
+  protocol: number;
+  address: sockaddr_in;
+  timeout: rpc_timeout | null;
+  servername: string;
+  program: rpc_program;
+  version: number;
+  authflavor: number;
+  flags: number;
+}
+
+/** struct rpc_clnt. */
+export interface rpc_clnt {
+  cl_kref: kref;
+  cl_lock: spinlock_t;
+  /** Every active task of the client (rpc_task.tk_task). */
+  cl_tasks: list_head;
+  cl_xprt: rpc_xprt;
+  cl_procinfo: readonly rpc_procinfo[];
+  cl_prog: number;
+  cl_vers: number;
+  cl_maxproc: number;
+  cl_server: string;
+  cl_protname: string;
+  cl_softrtry: number;
+  cl_intr: number;
+  cl_autobind: number;
+  cl_oneshot: number;
+  cl_dead: number;
+  cl_stats: { rpccnt: number; rpcretrans: number };
+}
+
+/** The statics of net/sunrpc/clnt.c, per machine. */
+const clnt_c = DEFINE_STATIC('net/sunrpc/clnt.c', () => ({
+  destroy_wait: new wait_queue_head_t('destroy_wait'),
+}));
+
+/** The NULL procedure every program has (rpcproc_null). */
+export const rpcproc_null: rpc_procinfo = Object.freeze({ p_proc: 0, p_name: 'NULL' });
+
+const rpc_default_ops: rpc_call_ops = Object.freeze({});
+
+/**
+ * rpc_new_client(), 2.6.24: a client of `program` version `vers` over `xprt`, holding an
+ * rpciod user. Leaves out the pipefs directory, auth handles and iostats.
+ */
+function* rpc_new_client(
+  xprt: rpc_xprt,
+  servname: string,
+  program: rpc_program,
+  vers: number,
+  _flavor: number,
+): Kfn<rpc_clnt | ErrPtr> {
+  let err = -EINVAL;
+  const version = vers < program.nrvers ? program.version[vers] : undefined;
+  out_err: {
+    if (version === undefined) break out_err;
+    err = -ENOMEM;
+    const clnt = yield* kzalloc(
+      'rpc_clnt',
+      (): rpc_clnt => ({
+        cl_kref: new kref(),
+        cl_lock: DEFINE_SPINLOCK('&clnt->cl_lock'),
+        cl_tasks: new list_head(),
+        cl_xprt: xprt,
+        cl_procinfo: version.procs,
+        cl_prog: program.number,
+        cl_vers: version.number,
+        cl_maxproc: version.nrprocs,
+        cl_server: servname,
+        cl_protname: program.name,
+        cl_softrtry: 0,
+        cl_intr: 0,
+        cl_autobind: 0,
+        cl_oneshot: 0,
+        cl_dead: 0,
+        cl_stats: { rpccnt: 0, rpcretrans: 0 },
+      }),
+    );
+    if (!clnt) break out_err;
+    err = yield* rpciod_up();
+    if (err) {
+      kfree(clnt);
+      break out_err;
+    }
+    kref_init(clnt.cl_kref);
+    if (!xprt_bound(clnt.cl_xprt)) clnt.cl_autobind = 1;
+    return clnt;
+  }
+  yield* xprt_put(xprt);
+  return ERR_PTR(err);
+}
+
+/**
+ * rpc_create(), 2.6.24: create a transport and a client, and ping the server with a
+ * synchronous soft NULL call unless RPC_CLNT_CREATE_NOPING is set; a failed ping shuts the
+ * client down and returns its error. The ping runs in the caller and can take the full
+ * major timeout (about a minute with lockd's timeouts) when the server does not answer.
+ */
+export function* rpc_create(args: rpc_create_args): Kfn<rpc_clnt | ErrPtr> {
+  const xprt = yield* xprt_create_transport(args.protocol, args.address, args.timeout);
+  if (IS_ERR(xprt)) return xprt;
+
+  // By default, kernel RPC client connects from a reserved port.
+  xprt.resvport = 1;
+  if (args.flags & RPC_CLNT_CREATE_NONPRIVPORT) xprt.resvport = 0;
+
+  const clnt = yield* rpc_new_client(
+    xprt,
+    args.servername,
+    args.program,
+    args.version,
+    args.authflavor,
+  );
+  if (IS_ERR(clnt)) return clnt;
+
+  if (!(args.flags & RPC_CLNT_CREATE_NOPING)) {
+    const err = yield* rpc_ping(clnt, RPC_TASK_SOFT | RPC_TASK_NOINTR);
+    if (err !== 0) {
+      yield* rpc_shutdown_client(clnt);
+      return ERR_PTR(err);
+    }
+  }
+
+  clnt.cl_softrtry = 1;
+  if (args.flags & RPC_CLNT_CREATE_HARDRTRY) clnt.cl_softrtry = 0;
+  if (args.flags & RPC_CLNT_CREATE_INTR) clnt.cl_intr = 1;
+  if (args.flags & RPC_CLNT_CREATE_AUTOBIND) clnt.cl_autobind = 1;
+  if (args.flags & RPC_CLNT_CREATE_ONESHOT) clnt.cl_oneshot = 1;
+  return clnt;
+}
+
+/** rpc_free_client(), 2.6.24: the last reference is gone. */
+function* rpc_free_client(clnt: rpc_clnt): Kfn {
+  const xprt = clnt.cl_xprt;
+  kfree(clnt);
+  yield* xprt_put(xprt);
+}
+
+/** rpc_release_client(), 2.6.24: drop a reference; wake rpc_shutdown_client when idle. */
+export function* rpc_release_client(clnt: rpc_clnt): Kfn {
+  if (list_empty(clnt.cl_tasks)) wake_up(clnt_c().destroy_wait);
+  yield* kref_put(clnt.cl_kref, (k) => rpc_free_client(container_of<rpc_clnt>(k, 'rpc_clnt', 'cl_kref')));
+}
+
+/**
+ * rpc_shutdown_client(), 2.6.24: kill every task of the client, wait (a second at a time)
+ * until they are all gone, then drop the creator's reference.
+ */
+export function* rpc_shutdown_client(clnt: rpc_clnt): Kfn {
+  const destroy_wait = clnt_c().destroy_wait;
+  while (!list_empty(clnt.cl_tasks)) {
+    rpc_killall_tasks(clnt);
+    yield* wait_event_timeout(destroy_wait, () => list_empty(clnt.cl_tasks), 1 * HZ);
+  }
+  yield* rpc_release_client(clnt);
+}
+
+/** rpc_killall_tasks(), 2.6.24: end every active task of the client with -EIO. */
+export function rpc_killall_tasks(clnt: rpc_clnt): void {
+  if (list_empty(clnt.cl_tasks)) return;
+  for (const rovr of list_for_each_entry<rpc_task>(clnt.cl_tasks, 'tk_task')) {
+    if (!RPC_IS_ACTIVATED(rovr)) continue;
+    if (!(rovr.tk_flags & RPC_TASK_KILLED)) {
+      rovr.tk_flags |= RPC_TASK_KILLED;
+      rpc_exit(rovr, -EIO);
+      rpc_wake_up_task(rovr);
+    }
+  }
+}
+
+/** rpc_force_rebind(), 2.6.24: ask the portmapper again before the next call. */
+export function rpc_force_rebind(clnt: rpc_clnt): void {
+  if (clnt.cl_autobind) xprt_clear_bound(clnt.cl_xprt);
+}
+
+const ALL_SIGNALS = 0x7fff_ffff;
+function sigmask(sig: number): number {
+  return 1 << (sig - 1);
+}
+/** RPC_INTR_SIGNALS: SIGHUP, SIGINT, SIGQUIT, SIGTERM. */
+const RPC_INTR_SIGNALS = sigmask(1) | sigmask(2) | sigmask(3) | sigmask(15);
+
+/** rpc_save_sigmask(), 2.6.24: block every signal but SIGKILL (and the intr ones). */
+function rpc_save_sigmask(intr: boolean): number {
+  const oldset = current.blocked;
+  let sigallow = sigmask(SIGKILL);
+  if (intr) sigallow |= RPC_INTR_SIGNALS;
+  current.blocked |= ALL_SIGNALS & ~sigallow;
+  return oldset;
+}
+
+function rpc_restore_sigmask(oldset: number): void {
+  current.blocked = oldset;
+}
+
+/** rpc_call_setup(), 2.6.24: attach the message; start at call_start (no credentials). */
+export function rpc_call_setup(task: rpc_task, msg: rpc_message, flags: number): void {
+  task.tk_msg = { ...msg };
+  task.tk_flags |= flags;
+  task.tk_action = task.tk_status === 0 ? call_start : rpc_exit_task;
+}
+
+/**
+ * rpc_call_sync(), 2.6.24: run a call in the caller's context; its status. Signals other
+ * than SIGKILL (and the RPC_INTR_SIGNALS of an interruptible client) are blocked meanwhile.
+ */
+export function* rpc_call_sync(clnt: rpc_clnt, msg: rpc_message, flags: number): Kfn<number> {
+  // If this client is slain all further I/O fails.
+  if (clnt.cl_dead) return -EIO;
+  if (flags & RPC_TASK_ASYNC) {
+    printk('rpc_call_sync: Illegal flag combination for synchronous task\n');
+    flags &= ~RPC_TASK_ASYNC;
+  }
+  const task = yield* rpc_new_task(clnt, flags, rpc_default_ops, null);
+  // Mask signals on RPC calls _and_ GSS_AUTH upcalls.
+  const oldset = rpc_save_sigmask(!RPC_TASK_UNINTERRUPTIBLE(task));
+  rpc_call_setup(task, msg, 0);
+
+  let status = task.tk_status;
+  if (status !== 0) yield* rpc_release_task(task);
+  else {
+    task.tk_count++;
+    yield* rpc_execute(task);
+    status = task.tk_status;
+    yield* rpc_put_task(task);
+  }
+  rpc_restore_sigmask(oldset);
+  return status;
+}
+
+/**
+ * rpc_call_async(), 2.6.24: start an asynchronous call; it runs in the caller until it
+ * first sleeps (waiting for the reply), then in rpciod, which calls tk_ops->rpc_call_done
+ * and ->rpc_release. On failure the calldata is released at once.
+ */
+export function* rpc_call_async(
+  clnt: rpc_clnt,
+  msg: rpc_message,
+  flags: number,
+  tk_ops: rpc_call_ops,
+  data: unknown,
+): Kfn<number> {
+  let status = -EIO;
+  out_release: {
+    // If this client is slain all further I/O fails.
+    if (clnt.cl_dead) break out_release;
+    flags |= RPC_TASK_ASYNC;
+    status = -ENOMEM;
+    const task = yield* rpc_new_task(clnt, flags, tk_ops, data);
+    const oldset = rpc_save_sigmask(!RPC_TASK_UNINTERRUPTIBLE(task));
+    rpc_call_setup(task, msg, 0);
+    status = task.tk_status;
+    if (status === 0) yield* rpc_execute(task);
+    else yield* rpc_release_task(task);
+    rpc_restore_sigmask(oldset);
+    return status;
+  }
+  yield* rpc_release_calldata(tk_ops, data);
+  return status;
+}
+
+/** rpc_ping(), 2.6.24: a synchronous soft NULL call. */
+function* rpc_ping(clnt: rpc_clnt, flags: number): Kfn<number> {
+  const msg: rpc_message = { rpc_proc: rpcproc_null, rpc_argp: null, rpc_resp: null };
+  return yield* rpc_call_sync(clnt, msg, flags | RPC_TASK_SOFT);
+}
+
+/** call_start(), 2.6.24: first step. */
+function call_start(task: rpc_task): void {
+  task.tk_client!.cl_stats.rpccnt++;
+  task.tk_action = call_reserve;
+}
+
+/** call_reserve() + call_reserveresult(), 2.6.24: a request slot (the model never runs out). */
+function call_reserve(task: rpc_task): void {
+  xprt_reserve(task);
+  task.tk_action = call_bind;
+}
+
+/** call_bind(), 2.6.24: ask the portmapper for the port unless the transport is bound. */
+function call_bind(task: rpc_task): void {
+  const xprt = task.tk_client!.cl_xprt;
+  task.tk_action = call_connect;
+  if (!xprt_bound(xprt)) {
+    task.tk_action = call_bind_status;
+    task.tk_timeout = xprt.bind_timeout;
+    rpcb_getport_async(task);
+  }
+}
+
+/**
+ * rpcb_getport_async(), net/sunrpc/rpcb_clnt.c 2.6.24: find the server's port. The model
+ * reads the remote portmapper at once instead of making an RPC to it: -EACCES when the
+ * program is not registered.
+ */
+function rpcb_getport_async(task: rpc_task): void {
+  const clnt = task.tk_client!;
+  const xprt = clnt.cl_xprt;
+  const port = pmap_getport(xprt.addr.host, clnt.cl_prog, clnt.cl_vers, xprt.prot);
+  if (port === 0) {
+    task.tk_status = -EACCES;
+    return;
+  }
+  xprt.addr = { host: xprt.addr.host, port };
+  xprt_set_bound(xprt);
+  task.tk_status = 0;
+}
+
+/** call_bind_status(), 2.6.24. */
+function call_bind_status(task: rpc_task): void {
+  if (task.tk_status >= 0) {
+    task.tk_status = 0;
+    task.tk_action = call_connect;
+    return;
+  }
+  if (task.tk_status === -EACCES) {
+    // Remote rpcbind: RPC program/version unavailable; try again in a bit.
+    rpc_delay(task, 3 * HZ);
+  }
+  task.tk_status = 0;
+  task.tk_action = call_timeout;
+}
+
+/** call_connect(), 2.6.24: nothing to do for UDP. */
+function call_connect(task: rpc_task): void {
+  task.tk_action = call_transmit;
+}
+
+/** call_transmit(), 2.6.24. */
+function call_transmit(task: rpc_task): void {
+  task.tk_action = call_status;
+  if (task.tk_status < 0) return;
+  xprt_transmit(task);
+}
+
+/** call_status(), 2.6.24: the reply is in, or the retransmit timer fired. */
+function call_status(task: rpc_task): void {
+  const req = task.tk_rqstp;
+  if (req !== null && req.rq_received > 0) {
+    task.tk_status = 0;
+    task.tk_action = call_decode;
+    return;
+  }
+  const status = task.tk_status;
+  task.tk_status = 0;
+  if (status === -ETIMEDOUT) task.tk_action = call_timeout;
+  else if (status >= 0) task.tk_action = call_transmit;
+  else {
+    printk(`${task.tk_client!.cl_protname}: RPC call returned error ${-status}\n`);
+    rpc_exit(task, status);
+  }
+}
+
+/**
+ * call_timeout(), 2.6.24: a minor timeout retransmits; at a major timeout a soft task fails
+ * with -EIO ("not responding, timed out") and a hard one says "still trying" and goes on.
+ */
+function call_timeout(task: rpc_task): void {
+  const clnt = task.tk_client!;
+  retry: {
+    if (xprt_adjust_timeout(task.tk_rqstp!) === 0) break retry;
+    task.tk_timeouts++;
+    if (RPC_IS_SOFT(task)) {
+      printk(`${KERN_NOTICE}${clnt.cl_protname}: server ${clnt.cl_server} not responding, timed out\n`);
+      rpc_exit(task, -EIO);
+      return;
+    }
+    if (!(task.tk_flags & RPC_CALL_MAJORSEEN)) {
+      task.tk_flags |= RPC_CALL_MAJORSEEN;
+      printk(`${KERN_NOTICE}${clnt.cl_protname}: server ${clnt.cl_server} not responding, still trying\n`);
+    }
+    rpc_force_rebind(clnt);
+  }
+  clnt.cl_stats.rpcretrans++;
+  task.tk_action = call_bind;
+  task.tk_status = 0;
+}
+
+/** call_decode(), 2.6.24: decode the result into rpc_resp. */
+function call_decode(task: rpc_task): void {
+  const clnt = task.tk_client!;
+  const reply = task.tk_rqstp!.rq_reply!;
+  if (task.tk_flags & RPC_CALL_MAJORSEEN) {
+    printk(`${KERN_NOTICE}${clnt.cl_protname}: server ${clnt.cl_server} OK\n`);
+    task.tk_flags &= ~RPC_CALL_MAJORSEEN;
+  }
+  task.tk_action = rpc_exit_task;
+  if (reply.accept_stat !== 0) {
+    rpc_exit(task, -EIO);
+    return;
+  }
+  task.tk_msg.rpc_proc?.p_decode?.(task.tk_msg.rpc_resp, reply.res);
+  task.tk_status = 0;
+}
+
