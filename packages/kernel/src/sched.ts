@@ -335,7 +335,7 @@ export class Machine {
         let next: task_struct;
         if (rq.length === 1) next = rq[0]!;
         else {
-          const p: task_struct | null = prev?.on_rq ? prev : null;
+          const p: task_struct | null = prev !== null && prev.on_rq ? prev : null;
           next = chooser.choose(rq, p, this.steps, relaxed);
           decisions.push(next.pid);
           if (p !== null && next !== p) preemptions++;

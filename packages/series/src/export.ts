@@ -1,8 +1,17 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { SeriesFailure, SeriesUsageError } from './errors.js';
-import { renderSeries, relativePathProblem } from './series-file.js';
-import { readState, revParse, SERIES_BRANCH, stepTag, treeGit, unsavedWork, writeState, requireTree } from './tree.js';
+import { relativePathProblem, renderSeries } from './series-file.js';
+import {
+  readState,
+  requireTree,
+  revParse,
+  SERIES_BRANCH,
+  stepTag,
+  treeGit,
+  unsavedWork,
+  writeState,
+} from './tree.js';
 import { hashSeries, readSeries, type Workspace } from './workspace.js';
 
 /**
@@ -90,7 +99,12 @@ export async function exportSeries(ws: Workspace, opts: ExportOptions): Promise<
         'or pass --force to export the committed series without them',
       ]);
     }
-    const orphans = await treeGit(dir, ['rev-list', 'HEAD', '--not', `refs/heads/${SERIES_BRANCH}`]);
+    const orphans = await treeGit(dir, [
+      'rev-list',
+      'HEAD',
+      '--not',
+      `refs/heads/${SERIES_BRANCH}`,
+    ]);
     if (orphans.stdout.trim() !== '') {
       throw new SeriesFailure(`${dir}: HEAD has commits that are not on branch ${SERIES_BRANCH}`, [
         `export writes ${stepTag(0)}..${SERIES_BRANCH}; to include them: git -C ${dir} branch -f ${SERIES_BRANCH} HEAD`,
@@ -105,7 +119,9 @@ export async function exportSeries(ws: Workspace, opts: ExportOptions): Promise<
     }
   }
   if (ws.baseHash !== state.baseHash) {
-    log(`warning: the workspace base changed since ${dir} was built; patches apply to the old base`);
+    log(
+      `warning: the workspace base changed since ${dir} was built; patches apply to the old base`,
+    );
   }
 
   const base = await revParse(dir, stepTag(0));
@@ -134,14 +150,31 @@ export async function exportSeries(ws: Workspace, opts: ExportOptions): Promise<
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out);
   try {
-    const fp = await treeGit(dir, [...FORMAT_PATCH_ARGS, '--output-directory', out, `${base}..${tip}`]);
-    const files = fp.stdout.split('\n').filter((l) => l !== '').map((l) => basename(l));
+    const fp = await treeGit(dir, [
+      ...FORMAT_PATCH_ARGS,
+      '--output-directory',
+      out,
+      `${base}..${tip}`,
+    ]);
+    const files = fp.stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => basename(l));
     if (files.length !== commits.length) {
-      throw new SeriesFailure(`git format-patch wrote ${files.length} files for ${commits.length} commits`);
+      throw new SeriesFailure(
+        `git format-patch wrote ${files.length} files for ${commits.length} commits`,
+      );
     }
 
     const names = files.map((f) => `${subdir}/${f}`);
-    const result: ExportResult = { subdir, patches: names, written: [], unchanged: [], removed: [], seriesChanged: false };
+    const result: ExportResult = {
+      subdir,
+      patches: names,
+      written: [],
+      unchanged: [],
+      removed: [],
+      seriesChanged: false,
+    };
     mkdirSync(join(ws.patchesDir, subdir), { recursive: true });
     for (const [i, f] of files.entries()) {
       const target = join(ws.patchesDir, names[i]!);
@@ -169,7 +202,8 @@ export async function exportSeries(ws: Workspace, opts: ExportOptions): Promise<
     }
 
     // The tree now matches patches/: move the step tags onto the exported commits.
-    for (const [i, c] of commits.entries()) await treeGit(dir, ['tag', '--force', stepTag(i + 1), c]);
+    for (const [i, c] of commits.entries())
+      await treeGit(dir, ['tag', '--force', stepTag(i + 1), c]);
     for (let n = commits.length + 1; n <= state.patches.length; n++) {
       await treeGit(dir, ['tag', '--delete', stepTag(n)], { check: false });
     }
@@ -185,4 +219,3 @@ export async function exportSeries(ws: Workspace, opts: ExportOptions): Promise<
     rmSync(out, { recursive: true, force: true });
   }
 }
-

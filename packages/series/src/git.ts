@@ -19,7 +19,7 @@ export interface GitOptions {
    */
   gitDir?: string;
   /** Written to the command's stdin. */
-  input?: string;
+  input?: string | Buffer;
   /**
    * Run as if no repository existed (git apply and mailinfo on loose files): git may not look
    * for a repository above cwd.

@@ -1,6 +1,11 @@
 export { applyFailure } from './apply-error.js';
 export { SeriesError, SeriesFailure, SeriesUsageError } from './errors.js';
-export { type ExportOptions, type ExportResult, exportSeries, FORMAT_PATCH_ARGS } from './export.js';
+export {
+  type ExportOptions,
+  type ExportResult,
+  exportSeries,
+  FORMAT_PATCH_ARGS,
+} from './export.js';
 export { GitCommandError, type GitOptions, type GitResult, git } from './git.js';
 export {
   BASE_DATE,
@@ -9,11 +14,23 @@ export {
   type MaterialiseResult,
   materialise,
 } from './materialise.js';
-export { findHunk, type HunkRef, type PatchInfo, readPatchInfo, type Trailer } from './patch-file.js';
+export {
+  findHunk,
+  type HunkRef,
+  type PatchInfo,
+  readPatchInfo,
+  type Trailer,
+} from './patch-file.js';
 export { type CliIO, formatSeries, run } from './program.js';
 export { checkPatchPaths, checkSeriesSafety, patchPaths } from './safety.js';
 export { withScratch } from './scratch.js';
-export { parseSeries, relativePathProblem, renderSeries, type SeriesEntry, type SeriesFile } from './series-file.js';
+export {
+  parseSeries,
+  relativePathProblem,
+  renderSeries,
+  type SeriesEntry,
+  type SeriesFile,
+} from './series-file.js';
 export { describeSteps, parseStep, readPatchInfos } from './steps.js';
 export {
   defaultTreeDir,
@@ -24,7 +41,12 @@ export {
   type TreeState,
   treeGit,
 } from './tree.js';
-export { type ChangesetInfo, computeVersions, type PackageBump, type VersionStep } from './versions.js';
+export {
+  type ChangesetInfo,
+  computeVersions,
+  type PackageBump,
+  type VersionStep,
+} from './versions.js';
 export {
   BASE_PATHS,
   type BaseFile,

@@ -1,4 +1,15 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync, chmodSync, readFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { applyFailure } from './apply-error.js';
 import { SeriesFailure, SeriesUsageError } from './errors.js';
@@ -60,7 +71,16 @@ async function commitBase(ws: Workspace, dir: string): Promise<void> {
   await treeGit(dir, ['add', '--all', '--force', '.']);
   await treeGit(
     dir,
-    ['commit', '--quiet', '--no-verify', '--allow-empty', '-m', 'lockstep: the base of the series', '-m', 'The workspace files the series applies to, before its first patch.'],
+    [
+      'commit',
+      '--quiet',
+      '--no-verify',
+      '--allow-empty',
+      '-m',
+      'lockstep: the base of the series',
+      '-m',
+      'The workspace files the series applies to, before its first patch.',
+    ],
     { env: { ...LOCKSTEP_IDENT, GIT_AUTHOR_DATE: BASE_DATE, GIT_COMMITTER_DATE: BASE_DATE } },
   );
   await treeGit(dir, ['tag', stepTag(0)]);
@@ -93,8 +113,22 @@ async function build(ws: Workspace, dir: string, log: (l: string) => void): Prom
     log(`step ${step}: ${patch.name}`);
     const am = await treeGit(
       dir,
-      ['am', '--quiet', '--keep-non-patch', '--keep-cr', '--no-3way', '--committer-date-is-author-date', patch.file],
-      { env: { GIT_COMMITTER_NAME: LOCKSTEP_IDENT.GIT_COMMITTER_NAME, GIT_COMMITTER_EMAIL: LOCKSTEP_IDENT.GIT_COMMITTER_EMAIL }, check: false },
+      [
+        'am',
+        '--quiet',
+        '--keep-non-patch',
+        '--keep-cr',
+        '--no-3way',
+        '--committer-date-is-author-date',
+        patch.file,
+      ],
+      {
+        env: {
+          GIT_COMMITTER_NAME: LOCKSTEP_IDENT.GIT_COMMITTER_NAME,
+          GIT_COMMITTER_EMAIL: LOCKSTEP_IDENT.GIT_COMMITTER_EMAIL,
+        },
+        check: false,
+      },
     );
     if (am.code !== 0) {
       await treeGit(dir, ['am', '--abort'], { check: false });
@@ -197,9 +231,12 @@ export async function checkoutStep(
       ]);
     }
     if (orphans.stdout.trim() !== '') {
-      throw new SeriesFailure(`${dir}: HEAD has commits on no branch; not switching to step ${step}`, [
-        `put them on the series branch (git -C ${dir} branch -f ${SERIES_BRANCH} HEAD) and run \`lockstep export\`, or pass --force`,
-      ]);
+      throw new SeriesFailure(
+        `${dir}: HEAD has commits on no branch; not switching to step ${step}`,
+        [
+          `put them on the series branch (git -C ${dir} branch -f ${SERIES_BRANCH} HEAD) and run \`lockstep export\`, or pass --force`,
+        ],
+      );
     }
   } else {
     await treeGit(dir, ['reset', '--quiet', '--hard']);
@@ -208,6 +245,9 @@ export async function checkoutStep(
   const tag = stepTag(step);
   const target = (await revParse(dir, tag))!;
   const onBranch = step === last && (await revParse(dir, SERIES_BRANCH)) === target;
-  await treeGit(dir, onBranch ? ['checkout', '--quiet', SERIES_BRANCH] : ['checkout', '--quiet', '--detach', tag]);
+  await treeGit(
+    dir,
+    onBranch ? ['checkout', '--quiet', SERIES_BRANCH] : ['checkout', '--quiet', '--detach', tag],
+  );
   return target;
 }

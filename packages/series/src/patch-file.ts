@@ -82,7 +82,12 @@ export async function readPatchInfo(
     throw new SeriesFailure(`patch ${name} contains no diff`);
   }
   const body = readFileSync(msgFile, 'utf8').replace(/^\n+/, '').replace(/\n+$/, '\n');
-  const t = await git(['interpret-trailers', '--parse'], { cwd: scratch, outsideRepo: true, input: body });
+  // interpret-trailers takes a message's first paragraph as its subject, so give it one.
+  const t = await git(['interpret-trailers', '--parse'], {
+    cwd: scratch,
+    outsideRepo: true,
+    input: `${headers.get('Subject')}\n\n${body}`,
+  });
   const trailers: Trailer[] = [];
   for (const line of t.stdout.split('\n')) {
     const at = line.indexOf(':');

@@ -62,11 +62,22 @@ export function formatSeries(rows: readonly SeriesRow[]): string {
     for (const id of r.introducesReproducers ?? []) lines.push(`      introduces reproducer ${id}`);
   }
   const names = Object.keys(rows[0]?.versions ?? {});
-  for (const r of rows) for (const k of Object.keys(r.versions)) if (!names.includes(k)) names.push(k);
+  for (const r of rows)
+    for (const k of Object.keys(r.versions)) if (!names.includes(k)) names.push(k);
   const width = Math.max(7, ...names.map((s) => s.length)) + 2;
   const cols = rows.map((r) => `step ${r.step}`);
-  const colW = Math.max(8, ...rows.flatMap((r) => Object.values(r.versions).map((v) => v.length + 2)));
-  lines.push('', pad('package', width) + cols.map((c) => pad(c, colW)).join('').trimEnd());
+  const colW = Math.max(
+    8,
+    ...rows.flatMap((r) => Object.values(r.versions).map((v) => v.length + 2)),
+  );
+  lines.push(
+    '',
+    pad('package', width) +
+      cols
+        .map((c) => pad(c, colW))
+        .join('')
+        .trimEnd(),
+  );
   for (const name of names) {
     const row = rows.map((r) => pad(r.versions[name] ?? '-', colW)).join('');
     lines.push((pad(name, width) + row).trimEnd());
@@ -86,8 +97,13 @@ export async function run(argv: readonly string[], ioIn: Partial<CliIO> = {}): P
 
   const program = new Command('lockstep');
   program
-    .description('Work with the patch series of a lockstep workspace: list its steps and versions, check a step out as a git tree, export the tree back to patch files.')
-    .option('-C, --root <dir>', 'workspace root (default: the nearest directory at or above the current one whose package.json declares workspaces)')
+    .description(
+      'Work with the patch series of a lockstep workspace: list its steps and versions, check a step out as a git tree, export the tree back to patch files.',
+    )
+    .option(
+      '-C, --root <dir>',
+      'workspace root (default: the nearest directory at or above the current one whose package.json declares workspaces)',
+    )
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)')
@@ -95,15 +111,24 @@ export async function run(argv: readonly string[], ioIn: Partial<CliIO> = {}): P
 
   const workspace = async () => {
     const opts = program.opts<{ root?: string }>();
-    const root = opts.root !== undefined ? findWorkspaceRoot(resolve(io.cwd, opts.root)) : findWorkspaceRoot(io.cwd);
+    const root =
+      opts.root !== undefined
+        ? findWorkspaceRoot(resolve(io.cwd, opts.root))
+        : findWorkspaceRoot(io.cwd);
     await requireGit(root);
     return loadWorkspace(root);
   };
 
   program
     .command('series')
-    .description('List the steps (0 = base, N = after patch N) with each patch\'s subject, its reproducer trailers and the version bumps of its changesets, then every workspace package\'s version at every step. Each step is versioned like a release: its patch\'s .changeset files are planned with @changesets/assemble-release-plan against the versions of the step before.')
-    .option('--json', 'print the steps as JSON (patch headers, trailers, changesets, bumps, versions)')
+    .summary('list the steps, their patches and the package versions at each step')
+    .description(
+      "List the steps (0 = base, N = after patch N) with each patch's subject, its reproducer trailers and the version bumps of its changesets, then every workspace package's version at every step. Each step is versioned like a release: its patch's .changeset files are planned with @changesets/assemble-release-plan against the versions of the step before.",
+    )
+    .option(
+      '--json',
+      'print the steps as JSON (patch headers, trailers, changesets, bumps, versions)',
+    )
     .action(async (opts: { json?: boolean }) => {
       const ws = await workspace();
       const rows = await withScratch(async (scratch) => {
@@ -117,10 +142,22 @@ export async function run(argv: readonly string[], ioIn: Partial<CliIO> = {}): P
 
   program
     .command('checkout')
-    .description('Materialise the series as a git repository outside the workspace\'s tracked files and check out a step. The base files are committed as tag step-0, then each patch is applied with git am (author, date and message kept) and tagged step-N; branch "series" ends at the last step. A tree built from the same base and series is reused; otherwise it is rebuilt, and replaced only if every patch applies. Every patch\'s paths are checked first: absolute paths, "..", ".git", symlinks and paths through symlinks are refused.')
-    .argument('<step>', 'step to check out: 0 for the base, N (or step-N) for the tree after patch N')
-    .option('--dir <dir>', 'where the tree goes (default: .lockstep/tree under the workspace root, which git ignores); inside the workspace only an ignored directory with no tracked files is accepted')
-    .option('--force', 'discard uncommitted changes and unexported commits in the tree')
+    .summary('build the series as a git tree and check out a step')
+    .description(
+      'Materialise the series as a git repository outside the workspace\'s tracked files and check out a step. The base files are committed as tag step-0, then each patch is applied with git am (author, date and message kept) and tagged step-N; branch "series" ends at the last step. A tree built from the same base and series is reused; otherwise it is rebuilt, and replaced only if every patch applies. Every patch\'s paths are checked first: absolute paths, "..", ".git", symlinks and paths through symlinks are refused.',
+    )
+    .argument(
+      '<step>',
+      'step to check out: 0 for the base, N (or step-N) for the tree after patch N',
+    )
+    .option(
+      '--dir <dir>',
+      'where the tree goes (default: .lockstep/tree under the workspace root, which git ignores); inside the workspace only an ignored directory with no tracked files is accepted',
+    )
+    .option(
+      '--force',
+      'discard uncommitted changes and commits that only HEAD holds, and, when the tree must be rebuilt, commits that were not exported',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (stepArg: string, opts: { dir?: string; force?: boolean; json?: boolean }) => {
       const ws = await workspace();
@@ -132,7 +169,15 @@ export async function run(argv: readonly string[], ioIn: Partial<CliIO> = {}): P
       const commit = await checkoutStep(dir, step, ws.patches.length, opts.force);
       const info = step === 0 ? null : infos[step - 1]!;
       if (opts.json) {
-        json({ dir, step, steps: ws.patches.length, commit, reused: m.reused, patch: info?.name ?? null, subject: info?.subject ?? null });
+        json({
+          dir,
+          step,
+          steps: ws.patches.length,
+          commit,
+          reused: m.reused,
+          patch: info?.name ?? null,
+          subject: info?.subject ?? null,
+        });
       } else {
         const what = info ? `after ${info.name}: ${info.subject}` : 'the base';
         io.stdout(`step ${step} of ${ws.patches.length} (${what}) is checked out in ${dir}\n`);
@@ -141,19 +186,35 @@ export async function run(argv: readonly string[], ioIn: Partial<CliIO> = {}): P
 
   program
     .command('export')
-    .description('Write the tree\'s commits after step-0 on branch "series" back to patches/: one git format-patch file per commit in patches/<subdir>/ and patches/series listing them (its comments kept). A checkout followed by export with no edits rewrites nothing. Refuses when the tree has uncommitted changes, when HEAD has commits off the series branch, or when patches/ changed since the tree was built or last exported.')
+    .summary("write the tree's commits back to patches/")
+    .description(
+      'Write the tree\'s commits after step-0 on branch "series" back to patches/: one git format-patch file per commit in patches/<subdir>/ and patches/series listing them (its comments kept). A checkout followed by an export with no edits reproduces every file byte for byte. Refuses when the tree has uncommitted changes, when HEAD has commits off the series branch, or when patches/ changed since the tree was built or last exported.',
+    )
     .option('--dir <dir>', 'the tree to export (default: .lockstep/tree under the workspace root)')
-    .option('--subdir <name>', 'directory under patches/ for the patch files (default: the directory of the current entries)')
-    .option('--force', 'export even if patches/ changed since the tree was built, the tree has uncommitted changes or HEAD is off the series branch')
+    .option(
+      '--subdir <name>',
+      'directory under patches/ for the patch files (default: the directory of the current entries)',
+    )
+    .option(
+      '--force',
+      'export even if patches/ changed since the tree was built, the tree has uncommitted changes or HEAD is off the series branch',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (opts: { dir?: string; subdir?: string; force?: boolean; json?: boolean }) => {
       const ws = await workspace();
       const dir = await resolveTreeDir(ws.root, opts.dir, io.cwd);
-      const r = await exportSeries(ws, { dir, subdir: opts.subdir, force: opts.force, log: progress });
+      const r = await exportSeries(ws, {
+        dir,
+        subdir: opts.subdir,
+        force: opts.force,
+        log: progress,
+      });
       if (opts.json) json({ dir, ...r });
       else {
         const counts = `${r.written.length} written, ${r.unchanged.length} unchanged, ${r.removed.length} removed`;
-        io.stdout(`exported ${r.patches.length} patch${r.patches.length === 1 ? '' : 'es'} to patches/${r.subdir}/ (${counts}; patches/series ${r.seriesChanged ? 'rewritten' : 'unchanged'})\n`);
+        io.stdout(
+          `exported ${r.patches.length} patch${r.patches.length === 1 ? '' : 'es'} to patches/${r.subdir}/ (${counts}; patches/series ${r.seriesChanged ? 'rewritten' : 'unchanged'})\n`,
+        );
       }
     });
 
@@ -174,4 +235,3 @@ export async function run(argv: readonly string[], ioIn: Partial<CliIO> = {}): P
     return 1;
   }
 }
-

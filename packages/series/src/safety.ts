@@ -11,7 +11,7 @@ export async function patchPaths(patch: SeriesPatch, scratch: string): Promise<s
   const r = await git(['apply', '--numstat', '-z', '-'], {
     cwd: scratch,
     outsideRepo: true,
-    input: patch.text,
+    input: patch.bytes,
     check: false,
   });
   if (r.code !== 0) {
@@ -22,7 +22,7 @@ export async function patchPaths(patch: SeriesPatch, scratch: string): Promise<s
   const fields = r.stdout.split('\0');
   const paths: string[] = [];
   for (let i = 0; i < fields.length; i++) {
-    const m = /^(?:\d+|-)\t(?:\d+|-)\t([^]*)$/.exec(fields[i]!);
+    const m = /^(?:\d+|-)\t(?:\d+|-)\t(.*)$/s.exec(fields[i]!);
     if (!m) continue;
     if (m[1] !== '') paths.push(m[1]!);
     else paths.push(fields[++i]!, fields[++i]!); // rename or copy: old name, new name
@@ -36,7 +36,8 @@ export function symlinksCreated(text: string): string[] {
   let current = '';
   for (const line of text.split('\n')) {
     if (line.startsWith('diff --git ')) current = line.slice('diff --git '.length);
-    else if (/^new (file )?mode 120000$/.test(line)) out.push(current.replace(/^a\/(.*) b\/.*$/, '$1'));
+    else if (/^new (file )?mode 120000$/.test(line))
+      out.push(current.replace(/^a\/(.*) b\/.*$/, '$1'));
   }
   return out;
 }

@@ -22,6 +22,8 @@ export function parseStep(arg: string, infos: readonly PatchInfo[]): number {
   const n = m ? Number(m[1]) : Number.NaN;
   if (Number.isSafeInteger(n) && n <= infos.length) return n;
   const valid =
-    infos.length === 0 ? 'the only valid step is 0 (the base)' : `valid steps are 0..${infos.length}`;
+    infos.length === 0
+      ? 'the only valid step is 0 (the base)'
+      : `valid steps are 0..${infos.length}`;
   throw new SeriesUsageError(`unknown step '${arg}': ${valid}`, describeSteps(infos));
 }

@@ -153,24 +153,27 @@ export async function computeVersions(ws: Workspace, scratch: string): Promise<V
           const r = ranges.get(key);
           if (r && r.written === deps![dep]) deps![dep] = r.now;
           else ranges.delete(key); // a patch rewrote the range itself: it wins
-
         }
       }
     }
     return pkgs;
   };
   const snapshot = (pkgs: Map<string, Pkg>) =>
-    Object.fromEntries([...pkgs].sort(([a], [b]) => (a < b ? -1 : 1)).map(([n, p]) => [n, p.json.version]));
+    Object.fromEntries(
+      [...pkgs].sort(([a], [b]) => (a < b ? -1 : 1)).map(([n, p]) => [n, p.json.version]),
+    );
 
   const initial = current('at step 0');
   for (const [n, p] of initial) version.set(n, p.json.version);
-  const steps: VersionStep[] = [{ step: 0, changesets: [], bumps: [], versions: snapshot(initial) }];
+  const steps: VersionStep[] = [
+    { step: 0, changesets: [], bumps: [], versions: snapshot(initial) },
+  ];
   let seen = readChangesets(tree);
 
   for (const [i, patch] of ws.patches.entries()) {
     const step = i + 1;
     const args = ['apply', ...INCLUDE.map((p) => `--include=${p}`), '-'];
-    const r = await git(args, { cwd: tree, outsideRepo: true, input: patch.text, check: false });
+    const r = await git(args, { cwd: tree, outsideRepo: true, input: patch.bytes, check: false });
     if (r.code !== 0) throw applyFailure(patch, r.stderr, step - 1);
 
     const files = readChangesets(tree);
@@ -181,9 +184,10 @@ export async function computeVersions(ws: Workspace, scratch: string): Promise<V
       try {
         parsed = parseChangeset(text);
       } catch (e) {
-        throw new SeriesFailure(`patch ${patch.name}: .changeset/${file} is not a valid changeset`, [
-          (e as Error).message.split('\n')[0] ?? '',
-        ]);
+        throw new SeriesFailure(
+          `patch ${patch.name}: .changeset/${file} is not a valid changeset`,
+          [(e as Error).message.split('\n')[0] ?? ''],
+        );
       }
       changesets.push({ id: file.replace(/\.md$/, ''), ...parsed });
     }
@@ -225,7 +229,12 @@ export async function computeVersions(ws: Workspace, scratch: string): Promise<V
           for (const dep of released) {
             const range = deps?.[dep.name];
             if (range === undefined) continue;
-            const now = updateRange(range, dep.newVersion, dep.type, config.updateInternalDependencies);
+            const now = updateRange(
+              range,
+              dep.newVersion,
+              dep.type,
+              config.updateInternalDependencies,
+            );
             const key = `${rel.name}\0${field}\0${dep.name}`;
             const written = ranges.get(key)?.written ?? range;
             if (now !== range) ranges.set(key, { written, now });
@@ -233,7 +242,12 @@ export async function computeVersions(ws: Workspace, scratch: string): Promise<V
         }
       }
       bumps = released
-        .map((rel) => ({ name: rel.name, from: rel.oldVersion, to: rel.newVersion, type: rel.type }))
+        .map((rel) => ({
+          name: rel.name,
+          from: rel.oldVersion,
+          to: rel.newVersion,
+          type: rel.type,
+        }))
         .sort((a, b) => (a.name < b.name ? -1 : 1));
     } catch (e) {
       if (e instanceof SeriesFailure) throw e;

@@ -80,8 +80,16 @@ export interface WorkspaceOptions {
  */
 export async function makeWorkspace(opts: WorkspaceOptions = {}): Promise<string> {
   const root = tempDir('lockstep-ws-');
-  write(root, 'package.json', '{\n  "name": "demo",\n  "private": true,\n  "workspaces": ["packages/*"]\n}\n');
-  write(root, 'packages/alpha/package.json', '{\n  "name": "@demo/alpha",\n  "version": "0.1.0"\n}\n');
+  write(
+    root,
+    'package.json',
+    '{\n  "name": "demo",\n  "private": true,\n  "workspaces": ["packages/*"]\n}\n',
+  );
+  write(
+    root,
+    'packages/alpha/package.json',
+    '{\n  "name": "@demo/alpha",\n  "version": "0.1.0"\n}\n',
+  );
   write(root, 'packages/alpha/src/index.ts', ALPHA_INDEX);
   write(root, '.changeset/config.json', CHANGESET_CONFIG);
   write(root, '.gitignore', 'node_modules/\ndist/\n.lockstep/\n');

@@ -14,7 +14,9 @@ function failure(text: string): SeriesFailure {
 
 describe('parseSeries', () => {
   it('reads entries with their line numbers and skips comments and blank lines', () => {
-    const s = parseSeries('# header\n\na/0001-x.patch\n  # indented comment\na/0002-y.patch -p1 # note\n');
+    const s = parseSeries(
+      '# header\n\na/0001-x.patch\n  # indented comment\na/0002-y.patch -p1 # note\n',
+    );
     expect(s.entries).toEqual([
       { name: 'a/0001-x.patch', line: 3 },
       { name: 'a/0002-y.patch', line: 5 },

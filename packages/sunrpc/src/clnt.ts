@@ -432,10 +432,18 @@ function call_connect(task: rpc_task): void {
   task.tk_action = call_transmit;
 }
 
-/** call_transmit(), 2.6.24. */
+/** call_encode(), 2.6.24: marshal the arguments into the send buffer. */
+function call_encode(task: rpc_task): void {
+  const req = task.tk_rqstp!;
+  const proc = task.tk_msg.rpc_proc!;
+  req.rq_snd_buf = proc.p_encode ? proc.p_encode(task.tk_msg.rpc_argp) : task.tk_msg.rpc_argp;
+}
+
+/** call_transmit(), 2.6.24: encode once, then transmit (and sleep for the reply). */
 function call_transmit(task: rpc_task): void {
   task.tk_action = call_status;
   if (task.tk_status < 0) return;
+  if (task.tk_rqstp!.rq_snd_buf === null) call_encode(task);
   xprt_transmit(task);
 }
 

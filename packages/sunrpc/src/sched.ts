@@ -79,6 +79,8 @@ export interface rpc_call_ops {
 export interface rpc_procinfo {
   readonly p_proc: number;
   readonly p_name: string;
+  /** Encode the arguments for the wire (call_encode); without it they go as they are. */
+  readonly p_encode?: ((argp: unknown) => unknown) | null;
   /** Decode a reply result into the caller's rpc_resp (null for a void result). */
   readonly p_decode?: ((resp: unknown, res: unknown) => void) | null;
 }

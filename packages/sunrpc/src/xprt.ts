@@ -52,6 +52,8 @@ export interface rpc_rqst {
   /** Bytes of reply received (> 0 once the reply is in). */
   rq_received: number;
   rq_reply: rpc_reply_msg | null;
+  /** The encoded arguments (rq_snd_buf). */
+  rq_snd_buf: unknown;
   rq_xtime: number;
   /** On xprt->recv, waiting for its reply (rq_list). */
   rq_queued: boolean;
@@ -183,6 +185,7 @@ export function xprt_reserve(task: rpc_task): void {
     rq_majortimeo: 0,
     rq_received: 0,
     rq_reply: null,
+    rq_snd_buf: null,
     rq_xtime: 0,
     rq_queued: false,
   };
@@ -226,7 +229,7 @@ export function xprt_transmit(task: rpc_task): void {
     vers: clnt.cl_vers,
     proc: proc.p_proc,
     prot: xprt.prot,
-    args: task.tk_msg.rpc_argp,
+    args: req.rq_snd_buf,
     src: { host: utsname_nodename(), port: xprt.local_port },
   });
   task.tk_status = 0;
