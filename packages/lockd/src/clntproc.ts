@@ -8,19 +8,19 @@ import {
   atomic_t,
   DEFINE_STATIC,
   ENOLCK,
+  HZ,
   type Kfn,
   kfree,
   kzalloc,
   printk,
   schedule_timeout_interruptible,
   signalled,
-  HZ,
 } from '@lockstep/kernel';
 import {
-  type rpc_call_ops,
-  rpc_call_async,
-  type rpc_message,
   RPC_TASK_ASYNC,
+  rpc_call_async,
+  type rpc_call_ops,
+  type rpc_message,
 } from '@lockstep/sunrpc';
 import { locks_init_lock } from '@lockstep/vfs-locks';
 import { nlm_bind_host, nlm_release_host } from './host.js';
@@ -92,6 +92,7 @@ function* __nlm_async_call(
 ): Kfn<number> {
   const host = req.a_host!;
   let status = -ENOLCK;
+  // biome-ignore lint/suspicious/noConfusingLabels: the kernel's "goto out_err"
   out_err: {
     // If we have no RPC client yet, create one.
     const clnt = yield* nlm_bind_host(host);

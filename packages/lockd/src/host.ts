@@ -14,8 +14,8 @@ import {
   DEFINE_MUTEX,
   DEFINE_STATIC,
   HZ,
-  IS_ERR,
   INIT_LIST_HEAD,
+  IS_ERR,
   jiffies,
   KERN_WARNING,
   type Kfn,
@@ -90,6 +90,7 @@ function* nlm_lookup_host(
 
   // Lock hash table.
   yield* mutex_lock(s.nlm_host_mutex);
+  // biome-ignore lint/suspicious/noConfusingLabels: the kernel's "goto out"
   out: {
     if (time_after_eq(jiffies, s.next_gc)) yield* nlm_gc_hosts();
 

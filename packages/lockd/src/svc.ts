@@ -15,10 +15,10 @@ import {
   clear_sigpending,
   complete,
   current,
-  daemonize,
   DECLARE_COMPLETION,
   DEFINE_MUTEX,
   DEFINE_STATIC,
+  daemonize,
   EAGAIN,
   EINTR,
   ENOMEM,
@@ -32,16 +32,16 @@ import {
   kill_proc,
   list_for_each_entry,
   lock_kernel,
-  type Machine,
   MAX_SCHEDULE_TIMEOUT,
+  type Machine,
   module,
   module_put_and_exit,
   mutex_lock,
   mutex_unlock,
   printk,
   recalc_sigpending,
-  set_freezable,
   SIGKILL,
+  set_freezable,
   signalled,
   this_machine,
   time_after,
@@ -54,21 +54,21 @@ import {
   IPPROTO_TCP,
   IPPROTO_UDP,
   SVC_SOCK_DEFAULTS,
-  type svc_program,
-  type svc_rqst,
-  type svc_serv,
-  type svc_sock,
-  type svc_version,
   svc_create,
   svc_create_thread,
   svc_destroy,
   svc_exit_thread,
   svc_makesock,
   svc_process,
+  type svc_program,
   svc_recv,
+  type svc_rqst,
+  type svc_serv,
+  type svc_sock,
+  type svc_version,
 } from '@lockstep/sunrpc';
 import { nlm_shutdown_hosts } from './host.js';
-import { LOCKD_DFLT_TIMEO, NLM_PROGRAM, type nlmsvc_binding, NLMSVC_XDRSIZE } from './lockd.js';
+import { LOCKD_DFLT_TIMEO, NLM_PROGRAM, NLMSVC_XDRSIZE, type nlmsvc_binding } from './lockd.js';
 import { nlmsvc_retry_blocked } from './svclock.js';
 import { nlmsvc_procedures } from './svcproc.js';
 import { nlmsvc_invalidate_all } from './svcsubs.js';
@@ -280,6 +280,7 @@ export function* lockd_up(proto: number): Kfn<number> {
   let error = 0;
 
   yield* mutex_lock(s.nlmsvc_mutex);
+  // biome-ignore lint/suspicious/noConfusingLabels: the kernel's "goto out"
   out: {
     // Check whether we're already up and running.
     if (s.nlmsvc_pid) {
@@ -297,6 +298,7 @@ export function* lockd_up(proto: number): Kfn<number> {
       break out;
     }
 
+    // biome-ignore lint/suspicious/noConfusingLabels: the kernel's "goto destroy_and_out"
     destroy_and_out: {
       if ((error = yield* make_socks(serv, proto)) < 0) break destroy_and_out;
 
@@ -327,6 +329,7 @@ export function* lockd_down(): Kfn {
   const s = svc_c();
 
   yield* mutex_lock(s.nlmsvc_mutex);
+  // biome-ignore lint/suspicious/noConfusingLabels: the kernel's "goto out"
   out: {
     if (s.nlmsvc_users) {
       if (--s.nlmsvc_users) break out;
@@ -353,7 +356,15 @@ export function* lockd_down(): Kfn {
 }
 
 function nlmsvc_version(vs_vers: number, vs_nproc: number): svc_version {
-  return Object.freeze({ vs_vers, vs_nproc, vs_proc: nlmsvc_procedures, vs_xdrsize: NLMSVC_XDRSIZE });
+  return Object.freeze({
+    vs_vers,
+    vs_nproc,
+    // A getter: svcproc.ts may not be evaluated yet when this module is (import cycle).
+    get vs_proc() {
+      return nlmsvc_procedures;
+    },
+    vs_xdrsize: NLMSVC_XDRSIZE,
+  });
 }
 
 /** nlmsvc_program, 2.6.24: NLM versions 1, 3 and 4 (CONFIG_LOCKD_V4). */
@@ -373,7 +384,17 @@ const nlmsvc_program: svc_program = Object.freeze({
 });
 
 /** Model helper: lockd's state, for tests and reproducers (what /proc and ps would show). */
-export function lockd_state(): { nlmsvc_users: number; nlmsvc_pid: number; serv: boolean } {
+export function lockd_state(): {
+  nlmsvc_users: number;
+  nlmsvc_pid: number;
+  serv: boolean;
+  lockd_start_done: number;
+} {
   const s = svc_c();
-  return { nlmsvc_users: s.nlmsvc_users, nlmsvc_pid: s.nlmsvc_pid, serv: s.nlmsvc_serv !== null };
+  return {
+    nlmsvc_users: s.nlmsvc_users,
+    nlmsvc_pid: s.nlmsvc_pid,
+    serv: s.nlmsvc_serv !== null,
+    lockd_start_done: s.lockd_start_done.done,
+  };
 }

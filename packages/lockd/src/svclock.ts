@@ -46,9 +46,9 @@ import {
   unlock_kernel,
 } from '@lockstep/kernel';
 import {
+  RPC_TASK_ASYNC,
   type rpc_call_ops,
   type rpc_task,
-  RPC_TASK_ASYNC,
   type svc_rqst,
   svc_wake_up,
   utsname_nodename,
@@ -66,12 +66,20 @@ import {
   vfs_lock_file,
   vfs_test_lock,
 } from '@lockstep/vfs-locks';
-import { nlm_alloc_call, nlm_async_call, nlm_release_call, nlmclnt_next_cookie } from './clntproc.js';
+import {
+  nlm_alloc_call,
+  nlm_async_call,
+  nlm_release_call,
+  nlmclnt_next_cookie,
+} from './clntproc.js';
 import { nlm_rebind_host, nlmsvc_lookup_host } from './host.js';
 import {
   B_GOT_CALLBACK,
   B_QUEUED,
   B_TIMED_OUT,
+  NLM_NEVER,
+  NLM_TIMEOUT,
+  NLMPROC_GRANTED_MSG,
   type nlm_block,
   nlm_compare_locks,
   type nlm_cookie,
@@ -86,10 +94,7 @@ import {
   nlm_lck_denied_grace_period,
   nlm_lck_denied_nolocks,
   type nlm_lock,
-  NLM_NEVER,
   type nlm_rqst,
-  NLM_TIMEOUT,
-  NLMPROC_GRANTED_MSG,
 } from './lockd.js';
 import { nlm_release_file } from './svcsubs.js';
 
@@ -177,6 +182,7 @@ function* nlmsvc_create_block(
   const call = yield* nlm_alloc_call(host);
   if (call === null) return null;
 
+  // biome-ignore lint/suspicious/noConfusingLabels: the kernel's "goto failed"
   failed: {
     // Allocate memory for block, and initialize arguments.
     const block = yield* kzalloc(
@@ -314,6 +320,7 @@ export function* nlmsvc_lock(
 
   // Lock file against concurrent access.
   yield* mutex_lock(file.f_mutex);
+  // biome-ignore lint/suspicious/noConfusingLabels: the kernel's "goto out"
   out: {
     // Get existing block (in case client is busy-waiting) or create new block.
     block = yield* nlmsvc_lookup_block(file, lock);
@@ -402,7 +409,9 @@ export function* nlmsvc_testlock(
     }
     block.b_fl = conf;
   }
+  // biome-ignore lint/suspicious/noConfusingLabels: the kernel's "goto out"
   out: {
+    // biome-ignore lint/suspicious/noConfusingLabels: the kernel's "goto conf_lock"
     conf_lock: {
       if (block.b_flags & B_QUEUED) {
         if (block.b_flags & B_TIMED_OUT) {
@@ -581,6 +590,7 @@ function* nlmsvc_grant_blocked(block: nlm_block): Kfn {
   // Unlink block request from list.
   yield* nlmsvc_unlink_block(block);
 
+  // biome-ignore lint/suspicious/noConfusingLabels: the kernel's "goto callback"
   callback: {
     // If b_granted is true this means we've been here before. Just retry the grant callback,
     // possibly refreshing the RPC binding.

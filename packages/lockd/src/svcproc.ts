@@ -8,6 +8,12 @@ import type { Kfn } from '@lockstep/kernel';
 import { rpc_drop_reply, rpc_success, type svc_procedure, type svc_rqst } from '@lockstep/sunrpc';
 import { nlm_release_host, nlmsvc_lookup_host } from './host.js';
 import {
+  NLMPROC_CANCEL,
+  NLMPROC_GRANTED_RES,
+  NLMPROC_LOCK,
+  NLMPROC_NULL,
+  NLMPROC_TEST,
+  NLMPROC_UNLOCK,
   type nlm_args,
   nlm_drop_reply,
   type nlm_file,
@@ -15,12 +21,6 @@ import {
   nlm_lck_denied_grace_period,
   nlm_lck_denied_nolocks,
   type nlm_res,
-  NLMPROC_CANCEL,
-  NLMPROC_GRANTED_RES,
-  NLMPROC_LOCK,
-  NLMPROC_NULL,
-  NLMPROC_TEST,
-  NLMPROC_UNLOCK,
 } from './lockd.js';
 import { lockd_globals, nlmsvc_ops } from './svc.js';
 import {
@@ -67,6 +67,7 @@ function* nlmsvc_retrieve_args(
   // nfsd callbacks must have been installed for this procedure.
   if (!nlmsvc_ops()) return nlm_lck_denied_nolocks;
 
+  // biome-ignore lint/suspicious/noConfusingLabels: the kernel's "goto no_locks"
   no_locks: {
     // Obtain host handle.
     const host = yield* nlmsvc_lookup_host(rqstp, lock.caller, lock.len);
@@ -94,6 +95,7 @@ function* nlmsvc_retrieve_args(
 }
 
 /** nlmsvc_proc_null(), 2.6.24. */
+// biome-ignore lint/correctness/useYield: every procedure is a Kfn; NULL has nothing to wait for.
 function* nlmsvc_proc_null(_rqstp: svc_rqst, _argp: unknown, _resp: unknown): Kfn<number> {
   return rpc_success;
 }
@@ -225,7 +227,12 @@ export const nlmsvc_procedures: readonly (svc_procedure | undefined)[] = (() => 
   t[NLMPROC_TEST] = proc('test', nlmsvc_proc_test, nlmsvc_decode_testargs, nlmsvc_encode_testres);
   t[NLMPROC_LOCK] = proc('lock', nlmsvc_proc_lock, nlmsvc_decode_lockargs, nlmsvc_encode_res);
   t[NLMPROC_CANCEL] = proc('cancel', nlmsvc_proc_cancel, nlmsvc_decode_cancargs, nlmsvc_encode_res);
-  t[NLMPROC_UNLOCK] = proc('unlock', nlmsvc_proc_unlock, nlmsvc_decode_unlockargs, nlmsvc_encode_res);
+  t[NLMPROC_UNLOCK] = proc(
+    'unlock',
+    nlmsvc_proc_unlock,
+    nlmsvc_decode_unlockargs,
+    nlmsvc_encode_res,
+  );
   t[NLMPROC_GRANTED_RES] = proc(
     'granted_res',
     nlmsvc_proc_granted_res,

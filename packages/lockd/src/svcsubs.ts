@@ -5,8 +5,10 @@
  * runs on SIGKILL and on the way out. The hash table is one list; shares are left out.
  */
 import {
+  BUG,
   DEFINE_MUTEX,
   DEFINE_STATIC,
+  KERN_WARNING,
   type Kfn,
   kfree,
   kzalloc,
@@ -15,17 +17,15 @@ import {
   mutex_lock,
   mutex_unlock,
   printk,
-  KERN_WARNING,
-  BUG,
 } from '@lockstep/kernel';
 import type { svc_rqst } from '@lockstep/sunrpc';
 import { F_SETLK, F_UNLCK, type file_lock, OFFSET_MAX, vfs_lock_file } from '@lockstep/vfs-locks';
 import {
   type nfs_fh,
-  nlm_lck_denied_nolocks,
   type nlm_file,
   type nlm_host,
   type nlm_host_match_fn_t,
+  nlm_lck_denied_nolocks,
 } from './lockd.js';
 import { nlmsvc_ops } from './svc.js';
 import { nlmsvc_lock_operations, nlmsvc_traverse_blocks } from './svclock.js';
@@ -51,6 +51,7 @@ export function* nlm_lookup_file(
 
   // Lock file table.
   yield* mutex_lock(s.nlm_file_mutex);
+  // biome-ignore lint/suspicious/noConfusingLabels: the kernel's "goto out_unlock"
   out_unlock: {
     let file = s.nlm_files.find((x) => x.f_handle === f) ?? null;
     if (file === null) {

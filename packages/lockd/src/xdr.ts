@@ -15,12 +15,12 @@ import {
   OFFSET_MAX,
 } from '@lockstep/vfs-locks';
 import {
-  type nlm_args,
-  type nlm_lock,
   NLM_PROGRAM,
-  type nlm_res,
   NLMPROC_GRANTED,
   NLMPROC_GRANTED_MSG,
+  type nlm_args,
+  type nlm_lock,
+  type nlm_res,
 } from './lockd.js';
 
 /** struct nlm_lock on the wire (nlm4_lock). */
@@ -280,7 +280,9 @@ const nlm_procedures: readonly rpc_procinfo[] = Object.freeze(
       p_proc,
       p_name,
       p_encode:
-        p_proc === NLMPROC_GRANTED || p_proc === NLMPROC_GRANTED_MSG ? nlmclt_encode_testargs : null,
+        p_proc === NLMPROC_GRANTED || p_proc === NLMPROC_GRANTED_MSG
+          ? nlmclt_encode_testargs
+          : null,
       p_decode: null,
     }),
   ),

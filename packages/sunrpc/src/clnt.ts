@@ -7,6 +7,7 @@
  */
 import {
   container_of,
+  current,
   DEFINE_SPINLOCK,
   DEFINE_STATIC,
   EINVAL,
@@ -29,7 +30,6 @@ import {
   list_head,
   printk,
   SIGKILL,
-  current,
   type spinlock_t,
   wait_event_timeout,
   wait_queue_head_t,
@@ -158,6 +158,7 @@ function* rpc_new_client(
 ): Kfn<rpc_clnt | ErrPtr> {
   let err = -EINVAL;
   const version = vers < program.nrvers ? program.version[vers] : undefined;
+  // biome-ignore lint/suspicious/noConfusingLabels: the kernel's "goto out_err"
   out_err: {
     if (version === undefined) break out_err;
     err = -ENOMEM;
@@ -167,13 +168,13 @@ function* rpc_new_client(
         cl_kref: new kref(),
         cl_lock: DEFINE_SPINLOCK('&clnt->cl_lock'),
         cl_tasks: new list_head(),
-        cl_xprt: xprt,
-        cl_procinfo: version.procs,
-        cl_prog: program.number,
-        cl_vers: version.number,
-        cl_maxproc: version.nrprocs,
-        cl_server: servname,
-        cl_protname: program.name,
+        cl_xprt: null as unknown as rpc_xprt,
+        cl_procinfo: [],
+        cl_prog: 0,
+        cl_vers: 0,
+        cl_maxproc: 0,
+        cl_server: '',
+        cl_protname: '',
         cl_softrtry: 0,
         cl_intr: 0,
         cl_autobind: 0,
@@ -183,6 +184,14 @@ function* rpc_new_client(
       }),
     );
     if (!clnt) break out_err;
+    // Pointers are set after the allocation (an initialiser's objects would be embedded).
+    clnt.cl_server = servname;
+    clnt.cl_xprt = xprt;
+    clnt.cl_procinfo = version.procs;
+    clnt.cl_maxproc = version.nrprocs;
+    clnt.cl_protname = program.name;
+    clnt.cl_prog = program.number;
+    clnt.cl_vers = version.number;
     err = yield* rpciod_up();
     if (err) {
       kfree(clnt);
@@ -245,7 +254,9 @@ function* rpc_free_client(clnt: rpc_clnt): Kfn {
 /** rpc_release_client(), 2.6.24: drop a reference; wake rpc_shutdown_client when idle. */
 export function* rpc_release_client(clnt: rpc_clnt): Kfn {
   if (list_empty(clnt.cl_tasks)) wake_up(clnt_c().destroy_wait);
-  yield* kref_put(clnt.cl_kref, (k) => rpc_free_client(container_of<rpc_clnt>(k, 'rpc_clnt', 'cl_kref')));
+  yield* kref_put(clnt.cl_kref, (k) =>
+    rpc_free_client(container_of<rpc_clnt>(k, 'rpc_clnt', 'cl_kref')),
+  );
 }
 
 /**
@@ -347,6 +358,7 @@ export function* rpc_call_async(
   data: unknown,
 ): Kfn<number> {
   let status = -EIO;
+  // biome-ignore lint/suspicious/noConfusingLabels: the kernel's "goto out_release"
   out_release: {
     // If this client is slain all further I/O fails.
     if (clnt.cl_dead) break out_release;
@@ -471,17 +483,22 @@ function call_status(task: rpc_task): void {
  */
 function call_timeout(task: rpc_task): void {
   const clnt = task.tk_client!;
+  // biome-ignore lint/suspicious/noConfusingLabels: the kernel's "goto retry"
   retry: {
     if (xprt_adjust_timeout(task.tk_rqstp!) === 0) break retry;
     task.tk_timeouts++;
     if (RPC_IS_SOFT(task)) {
-      printk(`${KERN_NOTICE}${clnt.cl_protname}: server ${clnt.cl_server} not responding, timed out\n`);
+      printk(
+        `${KERN_NOTICE}${clnt.cl_protname}: server ${clnt.cl_server} not responding, timed out\n`,
+      );
       rpc_exit(task, -EIO);
       return;
     }
     if (!(task.tk_flags & RPC_CALL_MAJORSEEN)) {
       task.tk_flags |= RPC_CALL_MAJORSEEN;
-      printk(`${KERN_NOTICE}${clnt.cl_protname}: server ${clnt.cl_server} not responding, still trying\n`);
+      printk(
+        `${KERN_NOTICE}${clnt.cl_protname}: server ${clnt.cl_server} not responding, still trying\n`,
+      );
     }
     rpc_force_rebind(clnt);
   }
@@ -506,4 +523,3 @@ function call_decode(task: rpc_task): void {
   task.tk_msg.rpc_proc?.p_decode?.(task.tk_msg.rpc_resp, reply.res);
   task.tk_status = 0;
 }
-

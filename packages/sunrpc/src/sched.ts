@@ -8,9 +8,12 @@
  */
 import {
   BUG_ON,
+  create_workqueue,
   current,
-  DEFINE_MUTEX,
   DECLARE_WAITQUEUE,
+  DEFINE_MUTEX,
+  DEFINE_STATIC,
+  del_timer,
   ERESTARTSYS,
   ETIMEDOUT,
   finish_wait,
@@ -26,7 +29,6 @@ import {
   list_head,
   lock_kernel,
   mod_timer,
-  del_timer,
   mutex_lock,
   mutex_unlock,
   prepare_to_wait,
@@ -43,8 +45,6 @@ import {
   wake_up,
   work_struct,
   type workqueue_struct,
-  create_workqueue,
-  DEFINE_STATIC,
 } from '@lockstep/kernel';
 import { type rpc_clnt, rpc_release_client } from './clnt.js';
 import { type rpc_rqst, xprt_release } from './xprt.js';
@@ -70,7 +70,9 @@ export type rpc_action = (task: rpc_task) => Kfn | undefined | void;
 
 /** struct rpc_call_ops. */
 export interface rpc_call_ops {
-  readonly rpc_call_prepare?: ((task: rpc_task, calldata: unknown) => Kfn | undefined | void) | null;
+  readonly rpc_call_prepare?:
+    | ((task: rpc_task, calldata: unknown) => Kfn | undefined | void)
+    | null;
   readonly rpc_call_done?: ((task: rpc_task, calldata: unknown) => Kfn | undefined | void) | null;
   readonly rpc_release?: ((calldata: unknown) => Kfn | undefined | void) | null;
 }

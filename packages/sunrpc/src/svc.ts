@@ -29,25 +29,25 @@ import {
   wait_queue_head_t,
 } from '@lockstep/kernel';
 import {
+  pmap_set,
+  pmap_unset,
   type rpc_call_msg,
   type rpc_reply_msg,
   type sockaddr_in,
-  pmap_set,
-  pmap_unset,
   utsname_nodename,
 } from './net.js';
 import {
-  type svc_sock,
   svc_close_all,
   svc_drop,
   svc_send,
+  type svc_sock,
   svc_sock_update_bufs,
 } from './svcsock.js';
 
 export const PAGE_SIZE = 4096;
 /** RPCSVC_MAXPAYLOAD (1 MiB) and RPCSVC_MAXPAGES, include/linux/sunrpc/svc.h 2.6.24. */
 export const RPCSVC_MAXPAYLOAD = 1024 * 1024;
-export const RPCSVC_MAXPAGES = (RPCSVC_MAXPAYLOAD + PAGE_SIZE - 1) / PAGE_SIZE + 2;
+export const RPCSVC_MAXPAGES = Math.floor((RPCSVC_MAXPAYLOAD + PAGE_SIZE - 1) / PAGE_SIZE) + 2;
 
 /** accept_stat values (include/linux/sunrpc/msg_prot.h) and the server's "no reply" marker. */
 export const rpc_success = 0;
@@ -204,7 +204,7 @@ function* __svc_create(
   const serv = yield* kzalloc(
     'svc_serv',
     (): svc_serv => ({
-      sv_program: prog,
+      sv_program: null as unknown as svc_program,
       sv_stats: null,
       sv_lock: DEFINE_SPINLOCK('&serv->sv_lock'),
       sv_nrthreads: 0,
@@ -344,15 +344,13 @@ function svc_release_buffer(rqstp: svc_rqst): void {
  * rq_server and rq_pool are set, so svc_exit_thread() dereferences a NULL pool (the bug
  * svc_prepare_thread fixed in 2.6.25). Leaves out the per-pool CPU mask (one pool).
  */
-function* __svc_create_thread(
-  func: svc_thread_fn,
-  serv: svc_serv,
-  pool: svc_pool,
-): Kfn<number> {
+function* __svc_create_thread(func: svc_thread_fn, serv: svc_serv, pool: svc_pool): Kfn<number> {
   let rqstp: svc_rqst | null;
   let error = -ENOMEM;
 
+  // biome-ignore lint/suspicious/noConfusingLabels: the kernel's "goto out"
   out: {
+    // biome-ignore lint/suspicious/noConfusingLabels: the kernel's "goto out_thread"
     out_thread: {
       rqstp = yield* kzalloc('svc_rqst', svc_rqst_struct);
       if (!rqstp) break out;

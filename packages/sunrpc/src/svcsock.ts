@@ -60,9 +60,9 @@ import {
   PAGE_SIZE,
   type page,
   type svc_pool,
+  svc_register,
   type svc_rqst,
   type svc_serv,
-  svc_register,
 } from './svc.js';
 
 export const ENOTCONN = 107;
@@ -139,12 +139,7 @@ function svc_thread_dequeue(_pool: svc_pool, rqstp: svc_rqst): void {
  */
 function svc_sock_enqueue(svsk: svc_sock): void {
   const serv = svsk.sk_server;
-  if (
-    !(
-      svsk.sk_flags &
-      ((1 << SK_CONN) | (1 << SK_DATA) | (1 << SK_CLOSE) | (1 << SK_DEFERRED))
-    )
-  )
+  if (!(svsk.sk_flags & ((1 << SK_CONN) | (1 << SK_DATA) | (1 << SK_CLOSE) | (1 << SK_DEFERRED))))
     return;
   if (test_bit(SK_DEAD, svsk)) return;
 
@@ -263,7 +258,7 @@ export function* svc_recv(rqstp: svc_rqst, timeout: number): Kfn<number> {
     printk(`${KERN_ERR}svc_recv: service ${serv.sv_name}, wait queue active!\n`);
 
   // Now allocate needed pages. If we get a failure, sleep briefly.
-  const pages = (serv.sv_max_mesg + PAGE_SIZE) / PAGE_SIZE;
+  const pages = Math.floor((serv.sv_max_mesg + PAGE_SIZE) / PAGE_SIZE);
   for (let i = 0; i < pages; i++)
     while (rqstp.rq_pages[i] == null) {
       const p: page | null = yield* kzalloc('page', (): page => ({}));
@@ -385,7 +380,7 @@ function* svc_setup_socket(
     (): svc_sock => ({
       sk_ready: new list_head(),
       sk_list: new list_head(),
-      sk_server: serv,
+      sk_server: null as unknown as svc_serv,
       sk_pool: null,
       sk_prot: prot,
       sk_port: 0,
@@ -398,6 +393,7 @@ function* svc_setup_socket(
     }),
   );
   if (!svsk) return -ENOMEM;
+  svsk.sk_server = serv;
 
   const bound = net_bind(utsname_nodename(), port, (msg) => svc_udp_data_ready(svsk, msg));
   if (bound < 0) {
@@ -473,4 +469,3 @@ export function* svc_close_all(xprt_list: list_head): Kfn {
     yield* svc_close_socket(svsk);
   }
 }
-

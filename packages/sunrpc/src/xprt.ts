@@ -30,7 +30,7 @@ import {
   type sockaddr_in,
   utsname_nodename,
 } from './net.js';
-import { type rpc_task, rpc_sleep_on, rpc_wait_queue, rpc_wake_up_task } from './sched.js';
+import { rpc_sleep_on, type rpc_task, rpc_wait_queue, rpc_wake_up_task } from './sched.js';
 
 /** struct rpc_timeout. */
 export interface rpc_timeout {
@@ -107,9 +107,15 @@ export function* xprt_create_transport(
     'rpc_xprt',
     (): rpc_xprt => ({
       kref: new kref(),
-      addr,
+      addr: { host: '', port: 0 },
       prot: proto,
-      timeout: { to_initval: 0, to_maxval: 0, to_increment: 0, to_retries: 0, to_exponential: false },
+      timeout: {
+        to_initval: 0,
+        to_maxval: 0,
+        to_increment: 0,
+        to_retries: 0,
+        to_exponential: false,
+      },
       bound: false,
       bind_timeout: 0,
       resvport: 0,
@@ -121,6 +127,7 @@ export function* xprt_create_transport(
   );
   if (!xprt) return ERR_PTR(-ENOMEM);
   kref_init(xprt.kref);
+  xprt.addr = { host: addr.host, port: addr.port };
   if (to) Object.assign(xprt.timeout, to);
   else xprt_set_timeout(xprt.timeout, 5, 5 * HZ);
   xprt.bind_timeout = 60 * HZ;
