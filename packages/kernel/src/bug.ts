@@ -60,7 +60,7 @@ export function warn(cond: boolean, what: string): void {
   const bt = capture_backtrace();
   const fn = title_function(bt);
   const headline = `WARNING: at ${fn}() [${what}]`;
-  this_machine().raise({
+  this_machine().warn({
     kind: 'warning',
     title: `WARNING in ${fn}`,
     headline,

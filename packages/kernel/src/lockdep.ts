@@ -65,6 +65,8 @@ interface LockdepState {
   readonly versionByKey: Map<string, number>;
   readonly stacks: boolean;
   bfs_gen: number;
+  /** debug_locks: cleared by the first report (debug_locks_off); lockdep then stops. */
+  debug_locks: boolean;
 }
 
 const LOCKDEP = Symbol('lockdep');
@@ -111,6 +113,7 @@ function lockdepState(): LockdepState {
       versionByKey: new Map<string, number>(),
       stacks: m.stacks,
       bfs_gen: 0,
+      debug_locks: true,
     }));
     lastMachine = m;
   }
@@ -170,6 +173,7 @@ export function lock_acquire(
 /** __lock_acquire() (5.x) without irq-context tracking, chain hashing or lock statistics. */
 function __lock_acquire(map: lockdep_map, subclass: number, trylock: boolean, read: number): void {
   const st = lockdepState();
+  if (!st.debug_locks) return;
   let cls = map.cache_owner === st ? map.class_cache[subclass] : undefined;
   if (cls === undefined) cls = register_lock_class(st, map, subclass);
   cls.ops++;
@@ -195,7 +199,9 @@ function validate_chain(
   next: held_lock,
 ): void {
   if (held.length === 0) return; // chain head: nothing to depend on
-  if (check_deadlock(t, held, next) === 2) {
+  const d = check_deadlock(t, held, next);
+  if (d === 0) return;
+  if (d === 2) {
     next.read = 2; // a recursive read is skipped when building dependencies
     return;
   }
@@ -210,6 +216,7 @@ function check_deadlock(t: task_struct, held: held_lock[], next: held_lock): num
     // (read == 1) can deadlock behind a queued writer, so lockdep reports it too.
     if (next.read === 2 && prev.read !== 0) return 2;
     print_deadlock_bug(t, prev, next);
+    return 0;
   }
   return 1;
 }
@@ -251,6 +258,7 @@ function check_prev_add(
   if (path !== null) {
     trace.bt ??= kernelStack();
     print_circular_bug(t, path, next, prev, trace.bt);
+    return;
   }
   // Read-triggered dependencies of recursive readers are checked but not stored.
   if (next.read === 2 || prev.read === 2) return;
@@ -299,6 +307,7 @@ export function lock_release(map: lockdep_map): void {
 
 /** __lock_release() (5.x) without reacquire_held_locks(): re-validating the locks above only adds redundant edges. */
 function __lock_release(map: lockdep_map): void {
+  if (!lockdepState().debug_locks) return;
   const t = current;
   const h = held_locks(t);
   for (let i = h.length - 1; i >= 0; i--) {
@@ -321,6 +330,7 @@ export function lock_is_held(map: lockdep_map, t: task_struct = current): boolea
 
 /** lockdep_sys_exit(): a task must not return to user space holding a lock. */
 export function lockdep_sys_exit(syscall = ''): void {
+  if (!lockdepState().debug_locks) return;
   const t = current;
   const h = t.ext[HELD] as held_lock[] | undefined;
   if (h === undefined || h.length === 0) return;
@@ -343,6 +353,7 @@ export function lockdep_sys_exit(syscall = ''): void {
 
 /** debug_check_no_locks_held() (do_exit): a task must not exit holding a lock. */
 export function debug_check_no_locks_held(t: task_struct = current): void {
+  if (!lockdepState().debug_locks) return;
   const h = t.ext[HELD] as held_lock[] | undefined;
   if (h === undefined || h.length === 0) return;
   print_held_locks_bug(t, h);
@@ -418,8 +429,12 @@ function raiseReport(
   bt: Backtrace,
   body: string[],
   width?: number,
-): never {
-  return this_machine().raise({
+): void {
+  // debug_locks_off(): one report, then lockdep is off. With panic_on_warn the run stops here.
+  const st = lockdepState();
+  if (!st.debug_locks) return;
+  st.debug_locks = false;
+  this_machine().warn({
     kind,
     title,
     headline,
@@ -441,7 +456,7 @@ function print_circular_bug(
   next: held_lock,
   prev: held_lock,
   trace: Backtrace,
-): never {
+): void {
   const bt = kernelStack();
   withSite(next, bt);
   const headline = 'WARNING: possible circular locking dependency detected';
@@ -467,7 +482,7 @@ function print_circular_bug(
   lines.push('', 'other info that might help us debug this:', '');
   lines.push(...print_circular_lock_scenario(next.class, prev.class, path[1]!.class));
   lines.push(...lockdep_print_held_locks(t), ...dump_stack(t, bt));
-  return raiseReport(
+  raiseReport(
     t,
     'lockdep-circular',
     `possible deadlock in ${title_function(bt)}`,
@@ -506,69 +521,55 @@ function print_circular_lock_scenario(
 }
 
 /** print_deadlock_bug(): "possible recursive locking detected". */
-function print_deadlock_bug(t: task_struct, prev: held_lock, next: held_lock): never {
+function print_deadlock_bug(t: task_struct, prev: held_lock, next: held_lock): void {
   const bt = kernelStack();
   withSite(next, bt);
   const headline = 'WARNING: possible recursive locking detected';
-  return raiseReport(
-    t,
-    'lockdep-recursive',
-    `possible deadlock in ${title_function(bt)}`,
-    headline,
-    bt,
-    [
-      `${t.comm}/${t.pid} is trying to acquire lock:`,
-      print_lock(next),
-      '',
-      'but task is already holding lock:',
-      print_lock(prev),
-      '',
-      'other info that might help us debug this:',
-      ' Possible unsafe locking scenario:',
-      '',
-      '       CPU0',
-      '       ----',
-      `  lock(${__print_lock_name(prev.class)});`,
-      `  lock(${__print_lock_name(next.class)});`,
-      '',
-      ' *** DEADLOCK ***',
-      '',
-      ' May be due to missing lock nesting notation',
-      '',
-      ...lockdep_print_held_locks(t),
-      ...dump_stack(t, bt),
-    ],
-  );
+  raiseReport(t, 'lockdep-recursive', `possible deadlock in ${title_function(bt)}`, headline, bt, [
+    `${t.comm}/${t.pid} is trying to acquire lock:`,
+    print_lock(next),
+    '',
+    'but task is already holding lock:',
+    print_lock(prev),
+    '',
+    'other info that might help us debug this:',
+    ' Possible unsafe locking scenario:',
+    '',
+    '       CPU0',
+    '       ----',
+    `  lock(${__print_lock_name(prev.class)});`,
+    `  lock(${__print_lock_name(next.class)});`,
+    '',
+    ' *** DEADLOCK ***',
+    '',
+    ' May be due to missing lock nesting notation',
+    '',
+    ...lockdep_print_held_locks(t),
+    ...dump_stack(t, bt),
+  ]);
 }
 
 /** print_unlock_imbalance_bug(). */
-function print_unlock_imbalance_bug(t: task_struct, map: lockdep_map): never {
+function print_unlock_imbalance_bug(t: task_struct, map: lockdep_map): void {
   const bt = kernelStack();
   const fn = title_function(bt);
   const headline = 'WARNING: bad unlock balance detected!';
-  return raiseReport(
-    t,
-    'lockdep-bad-unlock',
-    `WARNING: bad unlock balance in ${fn}`,
-    headline,
-    bt,
-    [
-      `${t.comm}/${t.pid} is trying to release lock (${map.name}) at:`,
-      ip_sym(fn),
-      'but there are no more locks to release!',
-      '',
-      'other info that might help us debug this:',
-      ...lockdep_print_held_locks(t),
-      ...dump_stack(t, bt),
-    ],
-  );
+  raiseReport(t, 'lockdep-bad-unlock', `WARNING: bad unlock balance in ${fn}`, headline, bt, [
+    `${t.comm}/${t.pid} is trying to release lock (${map.name}) at:`,
+    ip_sym(fn),
+    'but there are no more locks to release!',
+    '',
+    'other info that might help us debug this:',
+    ...lockdep_print_held_locks(t),
+    ...dump_stack(t, bt),
+  ]);
 }
 
 /** print_held_locks_bug() (debug_check_no_locks_held at do_exit). */
-function print_held_locks_bug(t: task_struct, h: held_lock[]): never {
+function print_held_locks_bug(t: task_struct, h: held_lock[]): void {
   const bt = kernelStack();
   const headline = `WARNING: ${t.comm}/${t.pid} still has locks held!`;
-  return raiseReport(
+  raiseReport(
     t,
     'lockdep-exit',
     `WARNING: still has locks held in ${acquireSite(h[0]!)}`,

@@ -126,6 +126,12 @@ export interface MachineOptions {
   stacks?: boolean;
   /** Consecutive cpu_relax() steps, with nobody else making progress, that count as a livelock. */
   livelockSteps?: number;
+  /**
+   * panic_on_warn: a warning (lockdep, WARN_ON) stops the run like an oops. Default true,
+   * as syzbot runs. When false, warnings go to dmesg and RunResult.warnings, lockdep turns
+   * itself off after its first report (debug_locks_off), and the run goes on.
+   */
+  panic_on_warn?: boolean;
 }
 
 export interface RunOptions {
@@ -145,6 +151,8 @@ export interface RunResult {
   error?: string;
   /** For outcome 'budget': which budget ran out. */
   budget?: 'steps' | 'time';
+  /** Warnings printed on the way, when panic_on_warn is off. */
+  warnings: Report[];
   steps: number;
   jiffies: number;
   /** The task chosen at each decision point (where more than one could run). */
@@ -179,6 +187,9 @@ export class Machine {
   readonly trace: TraceEvent[] | null;
   readonly stacks: boolean;
   readonly livelockSteps: number;
+  readonly panic_on_warn: boolean;
+  /** Warnings reported while panic_on_warn is off, in order. */
+  readonly warnings: Report[] = [];
   /** dmesg: lines as printk wrote them, with the jiffies they were written at. */
   readonly log: Array<{ jiffies: number; step: number; level: string; text: string }> = [];
   /** The first report of the run, if any. */
@@ -192,6 +203,7 @@ export class Machine {
     this.trace = opts.trace ? [] : null;
     this.stacks = opts.stacks ?? true;
     this.livelockSteps = opts.livelockSteps ?? DEFAULT_LIVELOCK_STEPS;
+    this.panic_on_warn = opts.panic_on_warn ?? true;
   }
 
   /** Per-machine state of a subsystem, created on first use. */
@@ -411,6 +423,7 @@ export class Machine {
       jiffies: this.jiffies,
       decisions,
       preemptions,
+      warnings: this.warnings,
     };
     if (this.report) r.report = this.report;
     if (budget) r.budget = budget;
@@ -436,6 +449,18 @@ export class Machine {
     if (this.report === null && this.runqueue.length === 0) for (const c of this.endChecks) c();
     const r = this.report as Report | null;
     if (r !== null) this.emit(r.task?.pid ?? 0, 'report', r.title);
+  }
+
+  /**
+   * A warning-class report (lockdep, WARN_ON): stops the run under panic_on_warn, else is
+   * printed to dmesg and recorded, and the caller carries on.
+   */
+  warn(report: Report): void {
+    if (this.panic_on_warn) this.raise(report);
+    this.warnings.push(report);
+    for (const text of report.text.split('\n'))
+      this.log.push({ jiffies: this.jiffies, step: this.steps, level: '<4>', text });
+    this.emit(report.task?.pid ?? 0, 'warning', report.title);
   }
 
   /** Called by primitives that raise a report; stops the run (panic_on_oops). */

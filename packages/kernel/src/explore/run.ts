@@ -23,7 +23,15 @@ export function runScenario(
     const err = e instanceof Error ? e : new Error(String(e));
     const text = `scenario error while setting up the machine: ${err.name}: ${err.message}\n${err.stack ?? ''}`;
     return {
-      r: { outcome: 'error', error: text, steps: 0, jiffies: 0, decisions: [], preemptions: 0 },
+      r: {
+        outcome: 'error',
+        error: text,
+        steps: 0,
+        jiffies: 0,
+        decisions: [],
+        preemptions: 0,
+        warnings: [],
+      },
       m,
     };
   }
