@@ -1,5 +1,7 @@
 export { applyFailure } from './apply-error.js';
+export { type BisectResult, bisect } from './bisect.js';
 export { SeriesError, SeriesFailure, SeriesUsageError } from './errors.js';
+export { type Expectation, expectedMatrix, type ReproducerMeta } from './expect.js';
 export {
   type ExportOptions,
   type ExportResult,
@@ -14,6 +16,7 @@ export {
   type MaterialiseResult,
   materialise,
 } from './materialise.js';
+export { formatMatrix } from './matrix.js';
 export {
   findHunk,
   type HunkRef,
@@ -22,6 +25,7 @@ export {
   type Trailer,
 } from './patch-file.js';
 export { type CliIO, formatSeries, run } from './program.js';
+export { listReproducers, type ReproOutcome, runReproducers } from './reproducers.js';
 export { checkPatchPaths, checkSeriesSafety, patchPaths } from './safety.js';
 export { withScratch } from './scratch.js';
 export {
@@ -41,6 +45,7 @@ export {
   type TreeState,
   treeGit,
 } from './tree.js';
+export { type Cell, compare, type StepResult, type VerifyReport, verify } from './verify.js';
 export {
   type ChangesetInfo,
   computeVersions,

@@ -25,6 +25,11 @@ export interface PatchInfo {
   fixesReproducers: string[];
   /** Reproducer ids from `Introduces-reproducer:` trailers: clean before, failing after. */
   introducesReproducers: string[];
+  /**
+   * Reproducer ids from `Not-observable:` trailers: the patch is meant to fix (or, upstream,
+   * introduced) that bug, but the model shows no failure on either side of it.
+   */
+  notObservable: string[];
   /** `Signed-off-by:` values, in order. */
   signedOffBy: string[];
 }
@@ -103,6 +108,7 @@ export async function readPatchInfo(
     trailers,
     fixesReproducers: trailerValues(trailers, 'Fixes-reproducer'),
     introducesReproducers: trailerValues(trailers, 'Introduces-reproducer'),
+    notObservable: trailerValues(trailers, 'Not-observable'),
     signedOffBy: trailerValues(trailers, 'Signed-off-by'),
   };
 }

@@ -1,14 +1,18 @@
-import { resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { SeriesError } from './errors.js';
+import { bisect } from './bisect.js';
+import { SeriesError, SeriesFailure } from './errors.js';
 import { exportSeries } from './export.js';
 import { requireGit } from './git.js';
 import { checkoutStep, materialise } from './materialise.js';
+import { formatMatrix } from './matrix.js';
 import type { PatchInfo } from './patch-file.js';
 import { checkSeriesSafety } from './safety.js';
 import { withScratch } from './scratch.js';
 import { parseStep, readPatchInfos } from './steps.js';
 import { resolveTreeDir } from './tree.js';
+import { verify } from './verify.js';
 import { computeVersions, type VersionStep } from './versions.js';
 import { findWorkspaceRoot, loadWorkspace } from './workspace.js';
 
@@ -60,6 +64,8 @@ export function formatSeries(rows: readonly SeriesRow[]): string {
     for (const b of r.bumps) lines.push(`      ${b.name} ${b.from} -> ${b.to} (${b.type})`);
     for (const id of r.fixesReproducers ?? []) lines.push(`      fixes reproducer ${id}`);
     for (const id of r.introducesReproducers ?? []) lines.push(`      introduces reproducer ${id}`);
+    for (const id of r.notObservable ?? [])
+      lines.push(`      names reproducer ${id} (no observable change in the model)`);
   }
   const names = Object.keys(rows[0]?.versions ?? {});
   for (const r of rows)
@@ -216,6 +222,56 @@ export async function run(argv: readonly string[], ioIn: Partial<CliIO> = {}): P
           `exported ${r.patches.length} patch${r.patches.length === 1 ? '' : 'es'} to patches/${r.subdir}/ (${counts}; patches/series ${r.seriesChanged ? 'rewritten' : 'unchanged'})\n`,
         );
       }
+    });
+
+  program
+    .command('verify')
+    .summary('build, test and run every reproducer at every step; compare with the trailers')
+    .description(
+      "For every step of the series (0 = base): check it out in the materialised tree, build it, run every package's tests and every reproducer (one turbo run: build, test, repro, cached in the tree), then compare the observed outcomes with the matrix the patch trailers imply (Fixes-reproducer, Introduces-reproducer, Not-observable; a reproducer no patch names is expected to crash at every step). Prints the matrix with the crash titles, writes a JSON report, and exits 1 on any mismatch or failed step. The tree gets its own node_modules (npm ci, once).",
+    )
+    .option('--dir <dir>', 'the tree (default: .lockstep/tree under the workspace root)')
+    .option('--report <file>', 'where to write the JSON report (default: .lockstep/verify.json)')
+    .option('--json', 'print the JSON report on stdout instead of the matrix')
+    .option('--force', 'rebuild the tree even if it holds work that was not exported')
+    .action(async (opts: { dir?: string; report?: string; json?: boolean; force?: boolean }) => {
+      const ws = await workspace();
+      const dir = await resolveTreeDir(ws.root, opts.dir, io.cwd);
+      const report = await verify(ws, { dir, force: opts.force, log: progress });
+      const file = resolve(io.cwd, opts.report ?? join(ws.root, '.lockstep', 'verify.json'));
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+      progress(`report written to ${file}`);
+      if (opts.json) json(report);
+      else io.stdout(formatMatrix(report));
+      if (!report.ok)
+        throw new SeriesFailure(
+          `verify found ${report.problems.length} problem(s)`,
+          report.problems,
+        );
+    });
+
+  program
+    .command('bisect')
+    .summary("find the first step where a reproducer's outcome changes")
+    .description(
+      "Run the reproducer at the base and at the last step; if the outcomes differ, drive `git bisect run` over the step commits of the materialised tree (each probe builds the step with turbo and runs the reproducer) and print the first step whose outcome differs from the base's, with its patch.",
+    )
+    .argument('<reproducer>', 'reproducer id (lockstep-repro --list shows them)')
+    .option('--dir <dir>', 'the tree (default: .lockstep/tree under the workspace root)')
+    .option('--json', 'print the result as JSON')
+    .option('--force', 'rebuild the tree even if it holds work that was not exported')
+    .action(async (id: string, opts: { dir?: string; json?: boolean; force?: boolean }) => {
+      const ws = await workspace();
+      const dir = await resolveTreeDir(ws.root, opts.dir, io.cwd);
+      const r = await bisect(ws, id, { dir, force: opts.force, log: progress });
+      if (opts.json) json(r);
+      else if (r.firstStep === null)
+        io.stdout(`${id}: the outcome does not change across the series (${r.before})\n`);
+      else
+        io.stdout(
+          `${id}: first changed at step ${r.firstStep}: ${r.patch}\n  ${r.subject}\n  before: ${r.before}\n  after:  ${r.after}\n`,
+        );
     });
 
   try {

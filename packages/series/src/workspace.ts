@@ -26,6 +26,7 @@ export const BASE_PATHS = [
   'vitest.config.ts',
   'vitest.shared.ts',
   'biome.json',
+  '.gitignore',
   '.changeset/config.json',
 ] as const;
 const REQUIRED_BASE_PATHS = ['packages', 'package.json'];

@@ -1,0 +1,122 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SeriesFailure, SeriesUsageError } from './errors.js';
+import { checkoutStep, materialise } from './materialise.js';
+import { runProcess, tail } from './proc.js';
+import { listReproducers, runReproducers } from './reproducers.js';
+import { withScratch } from './scratch.js';
+import { readPatchInfos } from './steps.js';
+import { stepTag, treeGit } from './tree.js';
+import { ensureTreeDeps } from './tree-deps.js';
+import type { Workspace } from './workspace.js';
+
+export interface BisectResult {
+  reproducer: string;
+  /** Outcome (crash title or "clean") at the base and at the last step. */
+  before: string;
+  after: string;
+  /** The first step whose outcome differs from the base's, or null if none does. */
+  firstStep: number | null;
+  patch: string | null;
+  subject: string | null;
+  /** `git bisect log`, for the record. */
+  log: string;
+}
+
+/** The step runner, next to this module in dist/ (ESM build; __dirname in the CJS one). */
+const RUNNER =
+  typeof __dirname === 'string'
+    ? join(__dirname, 'bisect-step.js')
+    : fileURLToPath(new URL('./bisect-step.js', import.meta.url));
+
+async function buildForRepro(dir: string): Promise<void> {
+  const r = await runProcess(
+    'node',
+    [
+      'node_modules/turbo/bin/turbo',
+      'run',
+      'build',
+      '--filter=@lockstep/reproducers...',
+      '--output-logs=errors-only',
+      '--cache-dir=.turbo/cache',
+    ],
+    { cwd: dir },
+  );
+  if (r.code !== 0) throw new SeriesFailure('the tree does not build', tail(r.stdout + r.stderr));
+}
+
+async function outcomeAt(dir: string, step: number, last: number, id: string): Promise<string> {
+  await checkoutStep(dir, step, last, true);
+  await buildForRepro(dir);
+  const [o] = await runReproducers(dir, [id]);
+  if (o === undefined || o.status === 'error')
+    throw new SeriesFailure(`reproducer ${id} failed to run at step ${step}`, [o?.error ?? '']);
+  return o.status === 'crash' ? (o.title ?? 'crash') : 'clean';
+}
+
+/**
+ * lockstep bisect <reproducer>: the first step where the reproducer's outcome differs from
+ * the base's, found by `git bisect run` over the step commits of the materialised tree.
+ */
+export async function bisect(
+  ws: Workspace,
+  id: string,
+  opts: { dir: string; force?: boolean; log?: (line: string) => void },
+): Promise<BisectResult> {
+  const log = opts.log ?? (() => {});
+  const infos = await withScratch((scratch) => readPatchInfos(ws, scratch));
+  const last = infos.length;
+  await materialise(ws, { dir: opts.dir, force: opts.force, log });
+  await ensureTreeDeps(opts.dir, log);
+  await checkoutStep(opts.dir, 0, last, true);
+  await buildForRepro(opts.dir);
+  const known = (await listReproducers(opts.dir)).map((r) => r.id);
+  if (!known.includes(id))
+    throw new SeriesUsageError(`unknown reproducer '${id}'`, [
+      `valid reproducers: ${known.join(', ')}`,
+    ]);
+  log(`bisect ${id}: outcome at the base`);
+  const before = await outcomeAt(opts.dir, 0, last, id);
+  log(`bisect ${id}: outcome at step ${last}`);
+  const after = await outcomeAt(opts.dir, last, last, id);
+  const base = { reproducer: id, before, after };
+  if (before === after) {
+    await checkoutStep(opts.dir, last, last, true);
+    return { ...base, firstStep: null, patch: null, subject: null, log: '' };
+  }
+  log(`bisect ${id}: ${before} at step 0, ${after} at step ${last}: git bisect run`);
+  await treeGit(opts.dir, [
+    'bisect',
+    'start',
+    '--term-old=before',
+    '--term-new=after',
+    stepTag(last),
+    stepTag(0),
+  ]);
+  try {
+    const run = await treeGit(opts.dir, ['bisect', 'run', 'node', RUNNER, id, before], {
+      check: false,
+    });
+    const m = /^([0-9a-f]{40}) is the first after commit/m.exec(run.stdout);
+    if (m === null)
+      throw new SeriesFailure(
+        'git bisect run did not find a first changed step',
+        tail(run.stdout + run.stderr),
+      );
+    const tags = await treeGit(opts.dir, ['tag', '--points-at', m[1]!]);
+    const tag = tags.stdout.split('\n').find((t) => /^step-\d+$/.test(t));
+    const firstStep = tag ? Number(tag.slice(5)) : null;
+    const bisectLog = (await treeGit(opts.dir, ['bisect', 'log'])).stdout;
+    const info = firstStep !== null ? infos[firstStep - 1] : undefined;
+    return {
+      ...base,
+      firstStep,
+      patch: info?.name ?? null,
+      subject: info?.subject ?? null,
+      log: bisectLog,
+    };
+  } finally {
+    await treeGit(opts.dir, ['bisect', 'reset', '--quiet'], { check: false });
+    await checkoutStep(opts.dir, last, last, true);
+  }
+}

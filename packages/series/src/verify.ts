@@ -1,0 +1,193 @@
+import { type Expectation, expectedMatrix, type ReproducerMeta } from './expect.js';
+import { checkoutStep, materialise } from './materialise.js';
+import type { PatchInfo } from './patch-file.js';
+import { runProcess, tail } from './proc.js';
+import { listReproducers, type ReproOutcome, readReproResults } from './reproducers.js';
+import { checkSeriesSafety } from './safety.js';
+import { withScratch } from './scratch.js';
+import { readPatchInfos } from './steps.js';
+import { ensureTreeDeps } from './tree-deps.js';
+import { computeVersions } from './versions.js';
+import type { Workspace } from './workspace.js';
+
+/** The turbo tasks every step runs in the tree: build, the packages' tests, the reproducers. */
+export const STEP_TASKS = ['build', 'test', 'repro'] as const;
+
+export interface StepBuild {
+  ok: boolean;
+  ms: number;
+  /** turbo's own counts: tasks run, and how many came from its cache. */
+  tasks: number;
+  cached: number;
+  /** Tasks that failed ("@lockstep/lockd#test"), and the end of turbo's output. */
+  failed: string[];
+  detail: string[];
+}
+
+export interface StepResult {
+  step: number;
+  patch: string | null;
+  subject: string | null;
+  versions: Record<string, string>;
+  build: StepBuild;
+  outcomes: ReproOutcome[];
+}
+
+/** One cell of the matrix: what the trailers imply against what the model did. */
+export interface Cell {
+  expected: string | null;
+  /** The crash title, null for clean, 'error: ...' when the reproducer could not run. */
+  observed: string | null;
+  ok: boolean;
+}
+
+export interface ReproducerRow extends ReproducerMeta {
+  links: Expectation['links'];
+  cells: Cell[];
+}
+
+export interface VerifyReport {
+  format: 1;
+  series: string;
+  steps: StepResult[];
+  reproducers: ReproducerRow[];
+  /** Human-readable problems: mismatched cells, failed builds or tests. */
+  problems: string[];
+  ok: boolean;
+  ms: number;
+}
+
+export interface VerifyOptions {
+  dir: string;
+  force?: boolean;
+  log?: (line: string) => void;
+}
+
+function parseTurbo(out: string): Pick<StepBuild, 'tasks' | 'cached' | 'failed'> {
+  const tasks = /Tasks:\s+(\d+) successful, (\d+) total/.exec(out);
+  const cached = /Cached:\s+(\d+) cached/.exec(out);
+  const failed = /Failed:\s+(.*)/.exec(out);
+  return {
+    tasks: tasks ? Number(tasks[2]) : 0,
+    cached: cached ? Number(cached[1]) : 0,
+    failed: failed ? failed[1]!.split(/,\s*/).filter(Boolean) : [],
+  };
+}
+
+/** Build the step, run the packages' tests and the reproducers, through turbo's cache. */
+async function runStep(dir: string): Promise<StepBuild> {
+  const r = await runProcess(
+    'node',
+    [
+      'node_modules/turbo/bin/turbo',
+      'run',
+      ...STEP_TASKS,
+      '--output-logs=errors-only',
+      '--cache-dir=.turbo/cache',
+    ],
+    { cwd: dir },
+  );
+  const out = r.stdout + r.stderr;
+  const t = parseTurbo(out);
+  return { ok: r.code === 0, ms: r.ms, ...t, detail: r.code === 0 ? [] : tail(out, 30) };
+}
+
+function observedOf(o: ReproOutcome | undefined): string | null {
+  if (o === undefined) return 'error: no outcome';
+  if (o.status === 'crash') return o.title ?? 'crash (untitled)';
+  if (o.status === 'error') return `error: ${o.error ?? 'unknown'}`;
+  return null;
+}
+
+/** Compare the observed outcomes with the matrix the trailers imply. */
+export function compare(
+  metas: readonly ReproducerMeta[],
+  expectations: readonly Expectation[],
+  steps: readonly StepResult[],
+): { rows: ReproducerRow[]; problems: string[] } {
+  const problems: string[] = [];
+  for (const s of steps)
+    if (!s.build.ok)
+      problems.push(
+        `step ${s.step}: build or tests failed (${s.build.failed.join(', ') || 'see detail'})`,
+      );
+  const rows = metas.map((meta, i) => {
+    const exp = expectations[i]!;
+    const cells = steps.map((s) => {
+      const expected = exp.expected[s.step] ?? null;
+      const observed = observedOf(s.outcomes.find((o) => o.id === meta.id));
+      const ok = expected === observed;
+      if (!ok)
+        problems.push(
+          `${meta.id} at step ${s.step}: expected ${expected ?? 'clean'}, observed ${observed ?? 'clean'}`,
+        );
+      return { expected, observed, ok };
+    });
+    return { ...meta, links: exp.links, cells };
+  });
+  return { rows, problems };
+}
+
+/**
+ * lockstep verify: for every step of the series, check it out in the materialised tree,
+ * build it, run its tests and every reproducer, then compare the observed matrix with the
+ * one the patch trailers imply.
+ */
+export async function verify(ws: Workspace, opts: VerifyOptions): Promise<VerifyReport> {
+  const started = performance.now();
+  const log = opts.log ?? (() => {});
+  const { infos, versions } = await withScratch(async (scratch) => {
+    await checkSeriesSafety(ws, scratch);
+    return {
+      infos: await readPatchInfos(ws, scratch),
+      versions: await computeVersions(ws, scratch),
+    };
+  });
+  await materialise(ws, { dir: opts.dir, force: opts.force, log });
+  await ensureTreeDeps(opts.dir, log);
+  const last = infos.length;
+  const steps: StepResult[] = [];
+  let metas: ReproducerMeta[] | null = null;
+  for (let step = 0; step <= last; step++) {
+    const info: PatchInfo | undefined = infos[step - 1];
+    await checkoutStep(opts.dir, step, last, true);
+    log(`step ${step}/${last}: ${info ? info.subject : 'base'}: build, test, reproducers`);
+    const build = await runStep(opts.dir);
+    let outcomes: ReproOutcome[] = [];
+    if (build.ok || !build.failed.some((f) => f.includes('#build'))) {
+      try {
+        outcomes = readReproResults(opts.dir);
+        metas ??= await listReproducers(opts.dir);
+      } catch (e) {
+        build.ok = false;
+        build.detail.push((e as Error).message);
+      }
+    }
+    const crashes = outcomes.filter((o) => o.status === 'crash').length;
+    log(
+      `step ${step}/${last}: ${build.ok ? 'ok' : 'FAILED'} in ${(build.ms / 1000).toFixed(1)} s ` +
+        `(${build.cached}/${build.tasks} tasks cached); ${crashes} of ${outcomes.length} reproducers crash`,
+    );
+    steps.push({
+      step,
+      patch: info?.name ?? null,
+      subject: info?.subject ?? null,
+      versions: versions[step]?.versions ?? {},
+      build,
+      outcomes,
+    });
+  }
+  await checkoutStep(opts.dir, last, last, true);
+  const expectations = expectedMatrix(infos, metas ?? []);
+  const { rows, problems } = compare(metas ?? [], expectations, steps);
+  if (metas === null) problems.push('no step built the reproducers: nothing was compared');
+  return {
+    format: 1,
+    series: 'patches/series',
+    steps,
+    reproducers: rows,
+    problems,
+    ok: problems.length === 0,
+    ms: Math.round(performance.now() - started),
+  };
+}

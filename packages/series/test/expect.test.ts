@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { expectedMatrix, type ReproducerMeta } from '../src/expect.js';
+import type { PatchInfo } from '../src/patch-file.js';
+import { compare, type StepResult } from '../src/verify.js';
+
+function patch(
+  name: string,
+  t: Partial<Pick<PatchInfo, 'fixesReproducers' | 'introducesReproducers' | 'notObservable'>>,
+): PatchInfo {
+  return {
+    name,
+    subject: name,
+    author: 'A',
+    email: 'a@example.invalid',
+    date: 'Tue, 8 Jan 2008 19:34:03 -0500',
+    body: '',
+    trailers: [],
+    fixesReproducers: t.fixesReproducers ?? [],
+    introducesReproducers: t.introducesReproducers ?? [],
+    notObservable: t.notObservable ?? [],
+    signedOffBy: [],
+  };
+}
+
+const repro = (id: string): ReproducerMeta => ({
+  id,
+  title: id,
+  expects: `crash in ${id}`,
+  kind: 'single',
+  doc: '',
+});
+
+describe('expectedMatrix', () => {
+  const infos = [
+    patch('p1', { fixesReproducers: ['a'] }),
+    patch('p2', { introducesReproducers: ['b'], notObservable: ['c'] }),
+    patch('p3', { fixesReproducers: ['b'] }),
+  ];
+  const m = expectedMatrix(infos, [repro('a'), repro('b'), repro('c'), repro('d')]);
+
+  it('expects a fixed bug before its patch and not after', () => {
+    expect(m[0]!.expected).toEqual(['crash in a', null, null, null]);
+    expect(m[0]!.links.fixedAt).toBe(1);
+  });
+
+  it('expects an introduced bug from its patch up to its fix', () => {
+    expect(m[1]!.expected).toEqual([null, null, 'crash in b', null]);
+  });
+
+  it('expects a not-observable reproducer clean everywhere', () => {
+    expect(m[2]!.expected).toEqual([null, null, null, null]);
+    expect(m[2]!.links.notObservableAt).toEqual([2]);
+  });
+
+  it('expects a reproducer no patch names to crash at every step', () => {
+    expect(m[3]!.expected).toEqual(['crash in d', 'crash in d', 'crash in d', 'crash in d']);
+  });
+
+  it('rejects trailers naming unknown reproducers, listing the known ones', () => {
+    expect(() => expectedMatrix([patch('p1', { fixesReproducers: ['zz'] })], [repro('a')])).toThrow(
+      /names reproducers that do not exist/,
+    );
+  });
+
+  it('rejects a reproducer fixed twice', () => {
+    const twice = [
+      patch('p1', { fixesReproducers: ['a'] }),
+      patch('p2', { fixesReproducers: ['a'] }),
+    ];
+    expect(() => expectedMatrix(twice, [repro('a')])).toThrow(/more than one patch/);
+  });
+});
+
+describe('compare', () => {
+  const step = (n: number, title: string | null, ok = true): StepResult => ({
+    step: n,
+    patch: n === 0 ? null : `p${n}`,
+    subject: null,
+    versions: {},
+    build: { ok, ms: 0, tasks: 0, cached: 0, failed: ok ? [] : ['@x/y#test'], detail: [] },
+    outcomes: [title === null ? { id: 'a', status: 'clean' } : { id: 'a', status: 'crash', title }],
+  });
+
+  it('accepts a matrix that matches and reports each differing cell', () => {
+    const exp = expectedMatrix([patch('p1', { fixesReproducers: ['a'] })], [repro('a')]);
+    const good = compare([repro('a')], exp, [step(0, 'crash in a'), step(1, null)]);
+    expect(good.problems).toEqual([]);
+    const bad = compare([repro('a')], exp, [step(0, null), step(1, 'crash in a')]);
+    expect(bad.problems).toEqual([
+      'a at step 0: expected crash in a, observed clean',
+      'a at step 1: expected clean, observed crash in a',
+    ]);
+  });
+
+  it('counts a failed build or test as a problem', () => {
+    const exp = expectedMatrix([], [repro('a')]);
+    const r = compare([repro('a')], exp, [step(0, 'crash in a', false)]);
+    expect(r.problems).toEqual(['step 0: build or tests failed (@x/y#test)']);
+  });
+});
