@@ -347,6 +347,7 @@ export class Machine {
         let next: task_struct;
         if (rq.length === 1) next = rq[0]!;
         else {
+          // biome-ignore lint/complexity/useOptionalChain: prev?.on_rq narrows prev to never here
           const p: task_struct | null = prev !== null && prev.on_rq ? prev : null;
           next = chooser.choose(rq, p, this.steps, relaxed);
           decisions.push(next.pid);

@@ -38,6 +38,7 @@ const BOOT_KEYS = new Set([
   'trace',
   'stacks',
   'livelockSteps',
+  'panic_on_warn',
   'nodename',
   'nlm_grace_period',
   'nlm_timeout',
@@ -105,6 +106,7 @@ export function boot(opts: BootOptions = {}): Machine {
   if (opts.trace !== undefined) mopts.trace = opts.trace;
   if (opts.stacks !== undefined) mopts.stacks = opts.stacks;
   if (opts.livelockSteps !== undefined) mopts.livelockSteps = opts.livelockSteps;
+  if (opts.panic_on_warn !== undefined) mopts.panic_on_warn = opts.panic_on_warn;
   const m = new Machine(mopts);
   install(m, opts);
   return m;

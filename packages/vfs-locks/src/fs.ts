@@ -86,7 +86,6 @@ export interface lock_manager_operations {
    * Unblock callback: called instead of wake_up(&waiter->fl_wait) when the lock a waiter
    * was blocked on goes away, with the BKL held. May be a generator (it may take locks).
    */
-  // biome-ignore lint/suspicious/noConfusingVoidType: a plain void callback or a generator
   fl_notify?: ((fl: file_lock) => Kfn | void) | null;
   /**
    * A filesystem that returned -EINPROGRESS from ->lock() calls this when the request

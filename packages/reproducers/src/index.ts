@@ -1,0 +1,32 @@
+/**
+ * @lockstep/reproducers: reproducers for the lockd kthread series ("try #6"). Each drives a
+ * simulated 2.6.24 machine only through @lockstep/machine's entry points and the kernel's
+ * explorer, and reports crash (with the kernel's report and a replayable schedule) or clean.
+ */
+export { explored, type ReproDef, single } from './define.js';
+export { formatTable, type Io, main } from './program.js';
+export {
+  getReproducer,
+  replayReproducer,
+  reproducerIds,
+  reproducers,
+  runReproducer,
+  runReproducers,
+  selectReproducers,
+} from './registry.js';
+export {
+  DEFAULT_SCHEDULE,
+  explorePhases,
+  outcomeOf,
+  type Phase,
+  reproFinding,
+  runOnce,
+} from './run.js';
+export type {
+  Explored,
+  Outcome,
+  Reproducer,
+  ReproKind,
+  ReproOptions,
+  ReproStatus,
+} from './types.js';

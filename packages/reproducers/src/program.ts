@@ -1,0 +1,193 @@
+/**
+ * lockstep-repro: run reproducers and print their outcomes.
+ *
+ *   lockstep-repro [ids...] [--json] [--budget-ms N] [--out FILE]
+ *   lockstep-repro --list [--json]
+ *   lockstep-repro <id> --replay SCHEDULE [--json]
+ *
+ * Exit status: 0 when the reproducers ran, whatever their outcomes (a crash is data);
+ * 2 for a usage error.
+ */
+import { writeFileSync } from 'node:fs';
+import { LockstepUsageError } from '@lockstep/kernel';
+import { replayReproducer, reproducers, runReproducers, selectReproducers } from './registry.js';
+import type { Outcome } from './types.js';
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const USAGE = [
+  'usage: lockstep-repro [ids...] [--json] [--budget-ms N] [--out FILE]',
+  '       lockstep-repro --list [--json]',
+  '       lockstep-repro <id> --replay SCHEDULE [--json]',
+  '',
+  'Runs the reproducers (all of them without ids) and prints a table, or JSON with --json.',
+  '  --budget-ms N      wall-clock budget of the whole run for explorations (default: none,',
+  '                     so runs are bounded by schedule counts and deterministic)',
+  '  --out FILE         also write the JSON outcomes to FILE',
+  '  --list             list the reproducers',
+  '  --replay SCHEDULE  run one reproducer once under a schedule string it reported',
+  'Exit status: 0 when the reproducers ran (crashes included), 2 on a usage error.',
+].join('\n');
+
+interface Args {
+  ids: string[];
+  json: boolean;
+  list: boolean;
+  help: boolean;
+  budgetMs?: number;
+  out?: string;
+  replay?: string;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const a: Args = { ids: [], json: false, list: false, help: false };
+  const value = (i: number, flag: string): string => {
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--'))
+      throw new LockstepUsageError(`${flag} needs a value`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf('=');
+    const [flag, inline] =
+      arg.startsWith('--') && eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
+    const take = (): string => {
+      if (inline !== undefined) return inline;
+      const v = value(i, flag);
+      i++;
+      return v;
+    };
+    switch (flag) {
+      case '--json':
+        a.json = true;
+        break;
+      case '--list':
+        a.list = true;
+        break;
+      case '-h':
+      case '--help':
+        a.help = true;
+        break;
+      case '--budget-ms': {
+        const v = take();
+        const n = Number(v);
+        if (!/^[0-9]+$/.test(v) || !Number.isSafeInteger(n) || n <= 0)
+          throw new LockstepUsageError(`--budget-ms must be a positive integer, got '${v}'`);
+        a.budgetMs = n;
+        break;
+      }
+      case '--out':
+        a.out = take();
+        break;
+      case '--replay':
+        a.replay = take();
+        break;
+      default:
+        if (arg.startsWith('-')) throw new LockstepUsageError(`unknown option '${arg}'`);
+        a.ids.push(arg);
+    }
+  }
+  if (a.replay !== undefined && a.ids.length !== 1)
+    throw new LockstepUsageError('--replay needs exactly one reproducer id');
+  if (a.list && (a.ids.length > 0 || a.replay !== undefined))
+    throw new LockstepUsageError('--list takes no ids');
+  return a;
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+function exploredText(o: Outcome): string {
+  const e = o.explored;
+  if (e === undefined) return 'single run';
+  const bound = e.preemptionBound !== undefined ? `, bound ${e.preemptionBound}` : '';
+  const cover = e.exhausted ? ', exhausted' : e.budget === 'time' ? ', stopped by --budget-ms' : '';
+  return `${e.strategy}: ${e.schedules} schedules${bound}${cover}`;
+}
+
+/** The outcomes as a table, then each crash's schedule. */
+export function formatTable(outs: readonly Outcome[]): string {
+  const w = Math.max(2, ...outs.map((o) => o.id.length));
+  const lines = [`${pad('id', w)}  ${pad('status', 6)}  ${pad('ms', 7)}  result`];
+  for (const o of outs) {
+    const what =
+      o.status === 'crash'
+        ? o.title!
+        : o.status === 'error'
+          ? (o.error ?? '').split('\n')[0]!
+          : '-';
+    lines.push(`${pad(o.id, w)}  ${pad(o.status, 6)}  ${pad(String(o.ms ?? ''), 7)}  ${what}`);
+    const notes = [exploredText(o)];
+    if (o.warnings) notes.push(`warnings: ${o.warnings.join('; ')}`);
+    if (o.otherReports)
+      notes.push(
+        `other reports: ${o.otherReports.map((x) => `${x.title} (${x.runs} runs)`).join('; ')}`,
+      );
+    lines.push(`${pad('', w)}  ${pad('', 6)}  ${pad('', 7)}  (${notes.join('; ')})`);
+  }
+  const raced = outs.filter((o) => o.status === 'crash' && o.explored !== undefined);
+  if (raced.length > 0) {
+    lines.push('', 'schedules (replay with: lockstep-repro <id> --replay <schedule>):');
+    for (const o of raced) lines.push(`  ${o.id}: ${o.schedule}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function formatReplay(o: Outcome): string {
+  const parts = [`${o.id}: ${o.status}${o.title ? `: ${o.title}` : ''} (schedule ${o.schedule})`];
+  if (o.error) parts.push('', o.error);
+  if (o.dmesg) parts.push('', 'dmesg:', o.dmesg.trimEnd());
+  if (o.report) parts.push('', o.report);
+  return `${parts.join('\n')}\n`;
+}
+
+/** The CLI: parse, run, print; the exit status. */
+export function main(argv: readonly string[], io: Io): number {
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+    if (args.help) {
+      io.out(`${USAGE}\n`);
+      return 0;
+    }
+    if (args.list) {
+      const meta = reproducers.map(({ id, title, expects, kind, doc }) => ({
+        id,
+        title,
+        expects,
+        kind,
+        doc,
+      }));
+      if (args.json) io.out(`${JSON.stringify({ reproducers: meta }, null, 2)}\n`);
+      else {
+        const w = Math.max(...meta.map((r) => r.id.length));
+        for (const r of meta) io.out(`${pad(r.id, w)}  ${pad(r.kind, 6)}  ${r.title}\n`);
+      }
+      return 0;
+    }
+    if (args.replay !== undefined) {
+      const o = replayReproducer(args.ids[0]!, args.replay);
+      io.out(args.json ? `${JSON.stringify({ outcomes: [o] }, null, 2)}\n` : formatReplay(o));
+      return 0;
+    }
+    const list = selectReproducers(args.ids);
+    const runOpts: { budgetMs?: number } = {};
+    if (args.budgetMs !== undefined) runOpts.budgetMs = args.budgetMs;
+    const outs = runReproducers(list, runOpts);
+    const json = `${JSON.stringify({ outcomes: outs }, null, 2)}\n`;
+    if (args.out !== undefined) writeFileSync(args.out, json);
+    io.out(args.json ? json : formatTable(outs));
+    return 0;
+  } catch (e) {
+    if (e instanceof LockstepUsageError) {
+      io.err(`lockstep-repro: ${e.message}\n${USAGE.split('\n')[0]}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}

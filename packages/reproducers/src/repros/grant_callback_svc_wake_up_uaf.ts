@@ -1,0 +1,74 @@
+/**
+ * 6. grant-callback-svc-wake-up-uaf: rpciod's GRANTED_MSG callback wakes lockd's svc_serv
+ * after the last umount freed it. Found by the explorer; fixed by patch 6 (nlmsvc_ref).
+ */
+import { HZ } from '@lockstep/kernel';
+import {
+  closeFile,
+  fcntlLock,
+  fcntlUnlock,
+  NlmClient,
+  nfsMount,
+  nfsUmount,
+  openExport,
+  scenario,
+} from '@lockstep/machine';
+import { explored } from '../define.js';
+import { FH, Flag } from '../util.js';
+
+const ID = 'grant-callback-svc-wake-up-uaf';
+
+/**
+ * Every task just runs: no sleeps to widen a window. Flags only order the steps a tester
+ * would run one after the other (lock, then the client blocks, then unlock and umount).
+ */
+const sc = scenario({}, (m) => {
+  const client = new NlmClient(m, 'client-b');
+  const locked = new Flag('locked');
+  const answered = new Flag<string>('answered');
+  m.spawn_user('app', function* () {
+    yield* nfsMount();
+    const f = yield* openExport(FH);
+    yield* fcntlLock(f);
+    locked.set(true);
+    yield* answered.wait();
+    yield* fcntlUnlock(f);
+    yield* nfsUmount();
+    yield* closeFile(f);
+  });
+  client.spawn('p', function* () {
+    yield* locked.wait();
+    const status = yield* client.nlmLock({ fh: FH }, { block: true });
+    answered.set(status);
+    if (status === 'blocked') yield* client.waitGranted({ fh: FH }, 60 * HZ);
+  });
+});
+
+/** Bounded exhaustive search: what fits in about ten seconds (measured at the base). */
+export const UAF_SCHEDULES = 6000;
+
+export const grantCallbackSvcWakeUpUaf = explored(
+  {
+    id: ID,
+    title: 'nlmsvc_grant_callback wakes a freed svc_serv after lockd went down',
+    expects: 'KASAN: use-after-free Read in svc_wake_up',
+    doc: [
+      'A local process holds a lock on an export; an NLM client asks for it and blocks; the',
+      'process unlocks and the last NFS mount goes away. Found by bounded exhaustive search',
+      '(at most 2 preemptions) of that scenario; no delays are inserted.',
+      'Cause (2.6.24): on the unlock lockd grants the blocked lock and sends GRANTED_MSG',
+      'asynchronously. If lockd_down() takes lockd down before the reply, lockd frees its',
+      "svc_serv on exit, and rpciod's nlmsvc_grant_callback() then calls",
+      'svc_wake_up(block->b_daemon) on the freed serv.',
+      'Fix: patch 6 (nlmsvc_ref, not merged) keeps lockd up while blocks are queued on',
+      'nlm_blocked; from then on the outcome is clean with the number of schedules covered.',
+      "Upstream fixed it in 2.6.25 instead, by shutting down each host's RPC client in",
+      'nlm_shutdown_hosts().',
+      "Runs with panic_on_warn off: in the failing interleavings lockd's exit path first trips",
+      'the lockdep report of nlm-file-host-mutex-inversion; it is printed and the run goes on.',
+    ].join('\n'),
+    scenario: sc,
+    machine: { panic_on_warn: false },
+  },
+  [{ strategy: 'exhaustive', preemptionBound: 2, maxSchedules: UAF_SCHEDULES }],
+);

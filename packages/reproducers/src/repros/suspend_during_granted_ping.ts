@@ -1,0 +1,64 @@
+/**
+ * 9. suspend-during-granted-ping: suspend while lockd waits in the synchronous ping of an
+ * unresponsive client it is granting a lock to. Present at every step of this series.
+ */
+import { HZ, msleep } from '@lockstep/kernel';
+import {
+  closeFile,
+  fcntlLock,
+  fcntlUnlock,
+  NlmClient,
+  nfsMount,
+  nfsUmount,
+  openExport,
+  pmSuspend,
+  scenario,
+} from '@lockstep/machine';
+import { single } from '../define.js';
+import { FH, Flag } from '../util.js';
+
+const ID = 'suspend-during-granted-ping';
+
+const sc = scenario({}, (m) => {
+  // A client that stopped answering calls from the server (it still sends its own).
+  const client = new NlmClient(m, 'client-b', { responsive: false });
+  const locked = new Flag('locked');
+  const answered = new Flag<string>('answered');
+  m.spawn_user('app', function* () {
+    yield* nfsMount();
+    const f = yield* openExport(FH);
+    yield* fcntlLock(f);
+    locked.set(true);
+    yield* answered.wait();
+    // lockd grants the blocked lock and, binding the client's host, pings it: the ping
+    // retries for about a minute. Suspend two seconds into it.
+    yield* fcntlUnlock(f);
+    yield* msleep(2 * HZ);
+    yield* pmSuspend();
+    yield* closeFile(f);
+    yield* nfsUmount();
+  });
+  client.spawn('p', function* () {
+    yield* locked.wait();
+    answered.set(yield* client.nlmLock({ fh: FH }, { block: true }));
+  });
+});
+
+export const suspendDuringGrantedPing = single({
+  id: ID,
+  title: 'suspend fails while lockd pings an unresponsive client to grant it a lock',
+  expects: 'freezer: lockd refuses to freeze',
+  doc: [
+    'A client blocks on a lock and then stops answering; the holder unlocks and the machine',
+    'suspends two seconds later.',
+    'Cause (2.6.24): granting the lock sends GRANTED_MSG through nlm_async_call(), whose',
+    "nlm_bind_host() creates the host's RPC client with rpc_create(), which pings the host",
+    'synchronously. lockd waits inside that RPC, not in svc_recv(), so it never reaches',
+    'try_to_freeze() and the freezer gives up after 20 s ("Freezing of tasks failed").',
+    "Not fixed by this series: patch 4's try_to_freeze() in lockd's main loop is never",
+    'reached while lockd waits inside the ping. Upstream 2.6.25 stopped pinging there.',
+    'Present at every step.',
+  ].join('\n'),
+  scenario: sc,
+  machine: { panic_on_warn: false },
+});

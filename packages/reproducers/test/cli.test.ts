@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { main, reproducerIds } from '../src/index.js';
+
+function cli(...argv: string[]): { code: number; out: string; err: string } {
+  let out = '';
+  let err = '';
+  const code = main(argv, { out: (t) => (out += t), err: (t) => (err += t) });
+  return { code, out, err };
+}
+
+describe('lockstep-repro', () => {
+  it('rejects an unknown id with exit status 2, listing the valid ids', () => {
+    const r = cli('svc-exit-thread-null-deref', 'no-such-bug');
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toContain("unknown reproducer 'no-such-bug'");
+    for (const id of reproducerIds()) expect(r.err).toContain(id);
+  });
+
+  it('rejects bad options with exit status 2', () => {
+    expect(cli('--budget-ms', '-5').code).toBe(2);
+    expect(cli('--budget-ms', 'soon').code).toBe(2);
+    expect(cli('--frobnicate').code).toBe(2);
+    expect(cli('--replay', 'v1:').code).toBe(2);
+    expect(cli('--list', 'svc-exit-thread-null-deref').code).toBe(2);
+  });
+
+  it('lists the reproducers as JSON', () => {
+    const r = cli('--list', '--json');
+    expect(r.code).toBe(0);
+    const list = JSON.parse(r.out).reproducers as { id: string; expects: string; kind: string }[];
+    expect(list.map((x) => x.id)).toEqual(reproducerIds());
+    for (const x of list) expect(x.expects).toBeTruthy();
+  });
+
+  it('exits 0 when a reproducer crashes: a crash is data', () => {
+    const r = cli('svc-sock-update-bufs-unknown-symbol', '--json');
+    expect(r.code).toBe(0);
+    const [o] = JSON.parse(r.out).outcomes;
+    expect(o.status).toBe('crash');
+    expect(o.title).toBe('Unknown symbol svc_sock_update_bufs in module lockd_kthread');
+    expect(typeof o.ms).toBe('number');
+  });
+
+  it('prints a table, and replays a schedule', () => {
+    const t = cli('lockd-freezer-idle', 'nlm-file-host-mutex-inversion');
+    expect(t.code).toBe(0);
+    expect(t.out).toMatch(/lockd-freezer-idle\s+clean/);
+    expect(t.out).toMatch(/nlm-file-host-mutex-inversion\s+crash .*possible deadlock/);
+    const r = cli('nlm-file-host-mutex-inversion', '--replay', 'v1:');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('WARNING: possible circular locking dependency detected');
+  });
+});
