@@ -34,11 +34,12 @@ describe('lockstep-repro', () => {
   });
 
   it('exits 0 when a reproducer crashes: a crash is data', () => {
-    const r = cli('svc-sock-update-bufs-unknown-symbol', '--json');
+    // Not fixed by the lockd series, so it crashes at every step of it.
+    const r = cli('nlm-file-host-mutex-inversion', '--json');
     expect(r.code).toBe(0);
     const [o] = JSON.parse(r.out).outcomes;
     expect(o.status).toBe('crash');
-    expect(o.title).toBe('Unknown symbol svc_sock_update_bufs in module lockd_kthread');
+    expect(o.title).toMatch(/^possible deadlock in /);
     expect(typeof o.ms).toBe('number');
   });
 

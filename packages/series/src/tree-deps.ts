@@ -17,21 +17,33 @@ function lockHash(dir: string): string {
 
 /**
  * Give the materialised tree its own node_modules (its workspace links must point at the
- * tree's packages, not the main tree's). Installed once with `npm ci` and reused while the
+ * tree's packages, not the main tree's). Installed once with `npm install` and reused while the
  * lockfile is unchanged; the internal packages' versions change per step, their links do not.
  */
 export async function ensureTreeDeps(dir: string, log: (line: string) => void): Promise<boolean> {
   const want = lockHash(dir);
   const stamp = join(dir, STAMP);
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want) return false;
-  log(`installing the tree's dependencies (npm ci in ${dir})`);
+  log(`installing the tree's dependencies (npm install in ${dir})`);
+  // npm install, not npm ci: npm 11.19 writes lockfiles without other platforms' optional
+  // packages, which npm ci then rejects; npm install follows the lockfile as it is.
   const r = await runProcess(
     'npm',
-    ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'],
+    [
+      'install',
+      '--ignore-scripts',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      '--loglevel=error',
+    ],
     { cwd: dir },
   );
   if (r.code !== 0)
-    throw new SeriesFailure(`npm ci failed in ${dir} (exit ${r.code})`, tail(r.stderr + r.stdout));
+    throw new SeriesFailure(
+      `npm install failed in ${dir} (exit ${r.code})`,
+      tail(r.stderr + r.stdout),
+    );
   writeFileSync(stamp, want);
   log(`dependencies installed in ${(r.ms / 1000).toFixed(1)} s`);
   return true;

@@ -1,8 +1,15 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Expectation, expectedMatrix, type ReproducerMeta } from './expect.js';
 import { checkoutStep, materialise } from './materialise.js';
 import type { PatchInfo } from './patch-file.js';
 import { runProcess, tail } from './proc.js';
-import { listReproducers, type ReproOutcome, readReproResults } from './reproducers.js';
+import {
+  listReproducers,
+  REPRO_RESULTS,
+  type ReproOutcome,
+  readReproResults,
+} from './reproducers.js';
 import { checkSeriesSafety } from './safety.js';
 import { withScratch } from './scratch.js';
 import { readPatchInfos } from './steps.js';
@@ -76,6 +83,8 @@ function parseTurbo(out: string): Pick<StepBuild, 'tasks' | 'cached' | 'failed'>
 
 /** Build the step, run the packages' tests and the reproducers, through turbo's cache. */
 async function runStep(dir: string): Promise<StepBuild> {
+  // The results file is ignored by git, so a checkout keeps the last step's: never read that.
+  rmSync(join(dir, REPRO_RESULTS), { force: true });
   const r = await runProcess(
     'node',
     [
@@ -84,6 +93,8 @@ async function runStep(dir: string): Promise<StepBuild> {
       ...STEP_TASKS,
       '--output-logs=errors-only',
       '--cache-dir=.turbo/cache',
+      // A failed test must not stop the reproducers: they run whenever the build succeeded.
+      '--continue=dependencies-successful',
     ],
     { cwd: dir },
   );
@@ -154,14 +165,12 @@ export async function verify(ws: Workspace, opts: VerifyOptions): Promise<Verify
     log(`step ${step}/${last}: ${info ? info.subject : 'base'}: build, test, reproducers`);
     const build = await runStep(opts.dir);
     let outcomes: ReproOutcome[] = [];
-    if (build.ok || !build.failed.some((f) => f.includes('#build'))) {
-      try {
-        outcomes = readReproResults(opts.dir);
-        metas ??= await listReproducers(opts.dir);
-      } catch (e) {
-        build.ok = false;
-        build.detail.push((e as Error).message);
-      }
+    try {
+      outcomes = readReproResults(opts.dir);
+      metas ??= await listReproducers(opts.dir);
+    } catch (e) {
+      build.ok = false;
+      build.detail.push((e as Error).message);
     }
     const crashes = outcomes.filter((o) => o.status === 'crash').length;
     log(
