@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { runReproducers } from './reproducers.js';
 /**
  * The command `lockstep bisect` hands to `git bisect run` in the materialised tree: build the
  * checked-out step (turbo, cached), run one reproducer, and exit 0 when its outcome is still
@@ -7,8 +8,7 @@
  *
  *   node bisect-step.js <reproducer-id> <baseline: crash title or "clean">
  */
-import { runProcess } from './proc.js';
-import { runReproducers } from './reproducers.js';
+import { buildForReproducers } from './turbo.js';
 
 async function main(): Promise<number> {
   const [id, baseline] = process.argv.slice(2);
@@ -17,18 +17,7 @@ async function main(): Promise<number> {
     return 128; // git bisect run aborts on >= 128
   }
   const cwd = process.cwd();
-  const build = await runProcess(
-    'node',
-    [
-      'node_modules/turbo/bin/turbo',
-      'run',
-      'build',
-      '--filter=@lockstep/reproducers...',
-      '--output-logs=errors-only',
-      '--cache-dir=.turbo/cache',
-    ],
-    { cwd },
-  );
+  const build = await buildForReproducers(cwd);
   if (build.code !== 0) {
     process.stderr.write(`lockstep bisect: this step does not build; skipping it\n`);
     return 125;

@@ -2,12 +2,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SeriesFailure, SeriesUsageError } from './errors.js';
 import { checkoutStep, materialise } from './materialise.js';
-import { runProcess, tail } from './proc.js';
+import { tail } from './proc.js';
 import { listReproducers, runReproducers } from './reproducers.js';
 import { withScratch } from './scratch.js';
 import { readPatchInfos } from './steps.js';
 import { stepTag, treeGit } from './tree.js';
 import { ensureTreeDeps } from './tree-deps.js';
+import { buildForReproducers } from './turbo.js';
 import type { Workspace } from './workspace.js';
 
 export interface BisectResult {
@@ -30,18 +31,7 @@ const RUNNER =
     : fileURLToPath(new URL('./bisect-step.js', import.meta.url));
 
 async function buildForRepro(dir: string): Promise<void> {
-  const r = await runProcess(
-    'node',
-    [
-      'node_modules/turbo/bin/turbo',
-      'run',
-      'build',
-      '--filter=@lockstep/reproducers...',
-      '--output-logs=errors-only',
-      '--cache-dir=.turbo/cache',
-    ],
-    { cwd: dir },
-  );
+  const r = await buildForReproducers(dir);
   if (r.code !== 0) throw new SeriesFailure('the tree does not build', tail(r.stdout + r.stderr));
 }
 

@@ -14,6 +14,7 @@ import { checkSeriesSafety } from './safety.js';
 import { withScratch } from './scratch.js';
 import { readPatchInfos } from './steps.js';
 import { ensureTreeDeps } from './tree-deps.js';
+import { stepTurboArgs } from './turbo.js';
 import { computeVersions } from './versions.js';
 import type { Workspace } from './workspace.js';
 
@@ -85,19 +86,9 @@ function parseTurbo(out: string): Pick<StepBuild, 'tasks' | 'cached' | 'failed'>
 async function runStep(dir: string): Promise<StepBuild> {
   // The results file is ignored by git, so a checkout keeps the last step's: never read that.
   rmSync(join(dir, REPRO_RESULTS), { force: true });
-  const r = await runProcess(
-    'node',
-    [
-      'node_modules/turbo/bin/turbo',
-      'run',
-      ...STEP_TASKS,
-      '--output-logs=errors-only',
-      '--cache-dir=.turbo/cache',
-      // A failed test must not stop the reproducers: they run whenever the build succeeded.
-      '--continue=dependencies-successful',
-    ],
-    { cwd: dir },
-  );
+  // A failed test must not stop the reproducers: they run whenever the build succeeded.
+  const args = [...stepTurboArgs(dir, STEP_TASKS), '--continue=dependencies-successful'];
+  const r = await runProcess('node', args, { cwd: dir });
   const out = r.stdout + r.stderr;
   const t = parseTurbo(out);
   return { ok: r.code === 0, ms: r.ms, ...t, detail: r.code === 0 ? [] : tail(out, 30) };
