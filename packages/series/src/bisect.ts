@@ -13,10 +13,13 @@ import type { Workspace } from './workspace.js';
 
 export interface BisectResult {
   reproducer: string;
-  /** Outcome (crash title or "clean") at the base and at the last step. */
+  /** The range searched: `from` (default the base) to `to` (default the last step). */
+  from: number;
+  to: number;
+  /** Outcome (crash title or "clean") at `from` and at `to`. */
   before: string;
   after: string;
-  /** The first step whose outcome differs from the base's, or null if none does. */
+  /** The first step after `from` whose outcome differs from the one at `from`, or null. */
   firstStep: number | null;
   patch: string | null;
   subject: string | null;
@@ -51,11 +54,15 @@ async function outcomeAt(dir: string, step: number, last: number, id: string): P
 export async function bisect(
   ws: Workspace,
   id: string,
-  opts: { dir: string; force?: boolean; log?: (line: string) => void },
+  opts: { dir: string; from?: number; to?: number; force?: boolean; log?: (line: string) => void },
 ): Promise<BisectResult> {
   const log = opts.log ?? (() => {});
   const infos = await withScratch((scratch) => readPatchInfos(ws, scratch));
   const last = infos.length;
+  const from = opts.from ?? 0;
+  const to = opts.to ?? last;
+  if (!(from < to))
+    throw new SeriesUsageError(`bisect needs --from before --to (got ${from} and ${to})`);
   await materialise(ws, { dir: opts.dir, force: opts.force, log });
   await ensureTreeDeps(opts.dir, log);
   await checkoutStep(opts.dir, 0, last, true);
@@ -65,23 +72,23 @@ export async function bisect(
     throw new SeriesUsageError(`unknown reproducer '${id}'`, [
       `valid reproducers: ${known.join(', ')}`,
     ]);
-  log(`bisect ${id}: outcome at the base`);
-  const before = await outcomeAt(opts.dir, 0, last, id);
-  log(`bisect ${id}: outcome at step ${last}`);
-  const after = await outcomeAt(opts.dir, last, last, id);
-  const base = { reproducer: id, before, after };
+  log(`bisect ${id}: outcome at step ${from}`);
+  const before = await outcomeAt(opts.dir, from, last, id);
+  log(`bisect ${id}: outcome at step ${to}`);
+  const after = await outcomeAt(opts.dir, to, last, id);
+  const base = { reproducer: id, from, to, before, after };
   if (before === after) {
     await checkoutStep(opts.dir, last, last, true);
     return { ...base, firstStep: null, patch: null, subject: null, log: '' };
   }
-  log(`bisect ${id}: ${before} at step 0, ${after} at step ${last}: git bisect run`);
+  log(`bisect ${id}: ${before} at step ${from}, ${after} at step ${to}: git bisect run`);
   await treeGit(opts.dir, [
     'bisect',
     'start',
     '--term-old=before',
     '--term-new=after',
-    stepTag(last),
-    stepTag(0),
+    stepTag(to),
+    stepTag(from),
   ]);
   try {
     const run = await treeGit(opts.dir, ['bisect', 'run', 'node', RUNNER, id, before], {

@@ -255,24 +255,36 @@ export async function run(argv: readonly string[], ioIn: Partial<CliIO> = {}): P
     .command('bisect')
     .summary("find the first step where a reproducer's outcome changes")
     .description(
-      "Run the reproducer at the base and at the last step; if the outcomes differ, drive `git bisect run` over the step commits of the materialised tree (each probe builds the step with turbo and runs the reproducer) and print the first step whose outcome differs from the base's, with its patch.",
+      'Run the reproducer at --from (default: the base) and at --to (default: the last step); if the outcomes differ, drive `git bisect run` over the step commits between them in the materialised tree (each probe builds the step with turbo and runs the reproducer) and print the first step whose outcome differs from the one at --from, with its patch. Like git bisect, this assumes one change in the range: a bug that a patch introduces and a later one fixes looks unchanged from end to end, so narrow the range with --to.',
     )
     .argument('<reproducer>', 'reproducer id (lockstep-repro --list shows them)')
+    .option('--from <step>', 'the known step to start from (default: 0, the base)')
+    .option('--to <step>', 'the step whose outcome differs (default: the last step)')
     .option('--dir <dir>', 'the tree (default: .lockstep/tree under the workspace root)')
     .option('--json', 'print the result as JSON')
     .option('--force', 'rebuild the tree even if it holds work that was not exported')
-    .action(async (id: string, opts: { dir?: string; json?: boolean; force?: boolean }) => {
-      const ws = await workspace();
-      const dir = await resolveTreeDir(ws.root, opts.dir, io.cwd);
-      const r = await bisect(ws, id, { dir, force: opts.force, log: progress });
-      if (opts.json) json(r);
-      else if (r.firstStep === null)
-        io.stdout(`${id}: the outcome does not change across the series (${r.before})\n`);
-      else
-        io.stdout(
-          `${id}: first changed at step ${r.firstStep}: ${r.patch}\n  ${r.subject}\n  before: ${r.before}\n  after:  ${r.after}\n`,
-        );
-    });
+    .action(
+      async (
+        id: string,
+        opts: { from?: string; to?: string; dir?: string; json?: boolean; force?: boolean },
+      ) => {
+        const ws = await workspace();
+        const infos = await withScratch((scratch) => readPatchInfos(ws, scratch));
+        const from = opts.from === undefined ? undefined : parseStep(opts.from, infos);
+        const to = opts.to === undefined ? undefined : parseStep(opts.to, infos);
+        const dir = await resolveTreeDir(ws.root, opts.dir, io.cwd);
+        const r = await bisect(ws, id, { dir, from, to, force: opts.force, log: progress });
+        if (opts.json) json(r);
+        else if (r.firstStep === null)
+          io.stdout(
+            `${id}: the same outcome at steps ${r.from} and ${r.to} (${r.before}); if it changes and changes back in between, narrow the range with --to\n`,
+          );
+        else
+          io.stdout(
+            `${id}: first changed at step ${r.firstStep}: ${r.patch}\n  ${r.subject}\n  before: ${r.before}\n  after:  ${r.after}\n`,
+          );
+      },
+    );
 
   try {
     if (argv.length === 0) {
