@@ -1,7 +1,6 @@
 /** The freezer (suspend's freeze_processes / thaw_processes) on virtual time. */
 import { describe, expect, it } from 'vitest';
 import {
-  type Chooser,
   FREEZE_TIMEOUT,
   freeze_processes,
   frozen,
@@ -13,6 +12,7 @@ import {
   kthread_stop,
   Machine,
   msleep,
+  rotateChooser,
   sched_point,
   schedule_timeout_interruptible,
   set_freezable,
@@ -156,10 +156,7 @@ describe('freezer', () => {
       got.push(yield* freeze_processes(), jiffies);
       thaw_processes();
     });
-    const rotate: Chooser = {
-      choose: (rq, prev) => (prev === null ? rq[0]! : rq[(rq.indexOf(prev) + 1) % rq.length]!),
-    };
-    const r = m.run({ chooser: rotate, maxJiffies: 60 * HZ });
+    const r = m.run({ chooser: rotateChooser, maxJiffies: 60 * HZ });
     expect(r.outcome).toBe('budget'); // klate loops forever; only the freeze matters here
     expect(got[0]).toBe(0);
     expect(got[1]).toBeLessThan(1010);

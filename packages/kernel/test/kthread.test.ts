@@ -18,6 +18,7 @@ import {
   msleep,
   mutex_lock,
   mutex_unlock,
+  newestChooser,
   PTR_ERR,
   schedule_timeout_interruptible,
   slab_live_objects,
@@ -26,8 +27,7 @@ import {
   type task_struct,
 } from '../src/index.js';
 
-/** Runs the most recently woken task first: a new thread gets the CPU before its creator. */
-const newest: Chooser = { choose: (rq) => rq[rq.length - 1]! };
+const newest = newestChooser;
 
 interface Probe {
   ran: boolean;

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  type Chooser,
   current,
   DECLARE_RWSEM,
   DEFINE_MUTEX,
@@ -23,6 +22,7 @@ import {
   mutex_lock,
   mutex_unlock,
   type RunResult,
+  rotateChooser,
   sched_point,
   spin_lock,
   spin_lock_bh,
@@ -36,10 +36,7 @@ import {
   up_write,
 } from '../src/index.js';
 
-/** Always switch to another runnable task when one exists (maximal preemption). */
-const rotate: Chooser = {
-  choose: (rq, prev) => (prev === null ? rq[0]! : rq[(rq.indexOf(prev) + 1) % rq.length]!),
-};
+const rotate = rotateChooser;
 
 function* lock_two(first: mutex, second: mutex): Kfn {
   yield* mutex_lock(first);

@@ -25,7 +25,10 @@ import {
   mutex_lock_interruptible,
   mutex_trylock,
   mutex_unlock,
+  newestChooser,
   type RunResult,
+  randomChooser,
+  rotateChooser,
   SIGINT,
   sched_point,
   spin_lock,
@@ -42,26 +45,9 @@ import {
   wake_up,
 } from '../src/index.js';
 
-/** Switch to another runnable task at every decision point (maximal preemption). */
-const rotate: Chooser = {
-  choose: (rq, prev) => (prev === null ? rq[0]! : rq[(rq.indexOf(prev) + 1) % rq.length]!),
-};
-/** Always run the task queued most recently. */
-const newest: Chooser = { choose: (rq) => rq[rq.length - 1]! };
-/** A seeded xorshift chooser: a different but reproducible interleaving per seed. */
-function seeded(seed: number): Chooser {
-  let x = seed >>> 0 || 1;
-  return {
-    choose: (rq) => {
-      x ^= x << 13;
-      x >>>= 0;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      x >>>= 0;
-      return rq[x % rq.length]!;
-    },
-  };
-}
+const rotate = rotateChooser;
+const newest = newestChooser;
+const seeded = randomChooser;
 const choosers: Array<[string, Chooser]> = [
   ['rotate', rotate],
   ['newest', newest],

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   BUG_ON,
-  type Chooser,
   complete,
   completion,
   current,
@@ -15,15 +14,13 @@ import {
   msleep,
   mutex_lock,
   mutex_unlock,
+  rotateChooser,
   sched_point,
   unlock_kernel,
   wait_for_completion,
 } from '../src/index.js';
 
-/** Always switch to another runnable task when one exists (maximal preemption). */
-const rotate: Chooser = {
-  choose: (rq, prev) => (prev === null ? rq[0]! : rq[(rq.indexOf(prev) + 1) % rq.length]!),
-};
+const rotate = rotateChooser;
 
 describe('scheduler', () => {
   it('runs tasks to completion without preemption by default', () => {

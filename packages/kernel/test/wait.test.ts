@@ -14,10 +14,13 @@ import {
   kill_proc,
   Machine,
   msleep,
+  newestChooser,
   prepare_to_wait,
   prepare_to_wait_exclusive,
   type RunResult,
+  randomChooser,
   remove_wait_queue,
+  rotateChooser,
   SIGTERM,
   sched_point,
   schedule,
@@ -33,23 +36,9 @@ import {
   wake_up_all,
 } from '../src/index.js';
 
-const rotate: Chooser = {
-  choose: (rq, prev) => (prev === null ? rq[0]! : rq[(rq.indexOf(prev) + 1) % rq.length]!),
-};
-const newest: Chooser = { choose: (rq) => rq[rq.length - 1]! };
-function seeded(seed: number): Chooser {
-  let x = seed >>> 0 || 1;
-  return {
-    choose: (rq) => {
-      x ^= x << 13;
-      x >>>= 0;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      x >>>= 0;
-      return rq[x % rq.length]!;
-    },
-  };
-}
+const rotate = rotateChooser;
+const newest = newestChooser;
+const seeded = randomChooser;
 
 /**
  * Every schedule of a small program, by depth-first search over the choices made at each

@@ -1,11 +1,11 @@
 import {
-  type Chooser,
   HZ,
   jiffies,
   LockstepUsageError,
   Machine,
   msleep,
   type RunResult,
+  rotateChooser,
   TASK_DEAD,
   to_dmesg,
 } from '@lockstep/kernel';
@@ -40,10 +40,7 @@ function dmesg(m: Machine): string {
   return m.log.map((l) => l.text).join('\n');
 }
 
-/** Switch to another runnable task at every scheduling point. */
-const rotate: Chooser = {
-  choose: (rq, prev) => (prev === null ? rq[0]! : rq[(rq.indexOf(prev) + 1) % rq.length]!),
-};
+const rotate = rotateChooser;
 
 describe('NLM locking through lockd', () => {
   it('grants a free lock, denies a conflicting one, and grants it once unlocked', () => {

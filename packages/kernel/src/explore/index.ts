@@ -19,4 +19,10 @@ export {
   SCHEDULE_VERSION,
 } from './schedule.js';
 export { type ShrinkOptions, type ShrinkResult, shrink } from './shrink.js';
-export { pctChooser, ReplayChooser, randomChooser } from './strategies.js';
+export {
+  newestChooser,
+  pctChooser,
+  ReplayChooser,
+  randomChooser,
+  rotateChooser,
+} from './strategies.js';

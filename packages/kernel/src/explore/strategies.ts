@@ -7,6 +7,14 @@ import type { Chooser, task_struct } from '../sched.js';
 import { Prng } from './prng.js';
 
 /** Uniformly random among the runnable tasks at every decision point. */
+/** Switch to another runnable task at every decision point: maximal preemption, round robin. */
+export const rotateChooser: Chooser = {
+  choose: (rq, prev) => (prev === null ? rq[0]! : rq[(rq.indexOf(prev) + 1) % rq.length]!),
+};
+
+/** Always run the task that was queued most recently (LIFO): another fixed adversary. */
+export const newestChooser: Chooser = { choose: (rq) => rq[rq.length - 1]! };
+
 export function randomChooser(seed: number): Chooser {
   const rng = new Prng(seed);
   return { choose: (rq) => rq[rng.below(rq.length)]! };
