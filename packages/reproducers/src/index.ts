@@ -22,6 +22,18 @@ export {
   reproFinding,
   runOnce,
 } from './run.js';
+export {
+  checkTraceDir,
+  type Elided,
+  MAX_TRACE_EVENTS,
+  TRACE_INDEX,
+  type TraceFiles,
+  type TraceIndex,
+  traceFileNames,
+  traceOutcome,
+  traceWindow,
+  writeTraces,
+} from './trace-out.js';
 export type {
   Explored,
   Outcome,

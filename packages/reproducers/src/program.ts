@@ -1,9 +1,9 @@
 /**
  * lockstep-repro: run reproducers and print their outcomes.
  *
- *   lockstep-repro [ids...] [--json] [--budget-ms N] [--out FILE]
+ *   lockstep-repro [ids...] [--json] [--budget-ms N] [--out FILE] [--trace-dir DIR]
  *   lockstep-repro --list [--json]
- *   lockstep-repro <id> --replay SCHEDULE [--json]
+ *   lockstep-repro <id> --replay SCHEDULE [--json] [--trace-dir DIR]
  *
  * Exit status: 0 when the reproducers ran, whatever their outcomes (a crash is data);
  * 2 for a usage error.
@@ -11,6 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import { LockstepUsageError } from '@lockstep/kernel';
 import { replayReproducer, reproducers, runReproducers, selectReproducers } from './registry.js';
+import { checkTraceDir, writeTraces } from './trace-out.js';
 import type { Outcome } from './types.js';
 
 export interface Io {
@@ -19,14 +20,16 @@ export interface Io {
 }
 
 const USAGE = [
-  'usage: lockstep-repro [ids...] [--json] [--budget-ms N] [--out FILE]',
+  'usage: lockstep-repro [ids...] [--json] [--budget-ms N] [--out FILE] [--trace-dir DIR]',
   '       lockstep-repro --list [--json]',
-  '       lockstep-repro <id> --replay SCHEDULE [--json]',
+  '       lockstep-repro <id> --replay SCHEDULE [--json] [--trace-dir DIR]',
   '',
   'Runs the reproducers (all of them without ids) and prints a table, or JSON with --json.',
   '  --budget-ms N      wall-clock budget of the whole run for explorations (default: none,',
   '                     so runs are bounded by schedule counts and deterministic)',
   '  --out FILE         also write the JSON outcomes to FILE',
+  '  --trace-dir DIR    replay each crash traced and write ID.trace.json (Perfetto),',
+  '                     ID.lanes.json, ID.dmesg.txt and index.json into DIR',
   '  --list             list the reproducers',
   '  --replay SCHEDULE  run one reproducer once under a schedule string it reported',
   'Exit status: 0 when the reproducers ran (crashes included), 2 on a usage error.',
@@ -40,6 +43,7 @@ interface Args {
   budgetMs?: number;
   out?: string;
   replay?: string;
+  traceDir?: string;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -86,6 +90,9 @@ function parseArgs(argv: readonly string[]): Args {
       case '--replay':
         a.replay = take();
         break;
+      case '--trace-dir':
+        a.traceDir = take();
+        break;
       default:
         if (arg.startsWith('-')) throw new LockstepUsageError(`unknown option '${arg}'`);
         a.ids.push(arg);
@@ -95,6 +102,8 @@ function parseArgs(argv: readonly string[]): Args {
     throw new LockstepUsageError('--replay needs exactly one reproducer id');
   if (a.list && (a.ids.length > 0 || a.replay !== undefined))
     throw new LockstepUsageError('--list takes no ids');
+  if (a.list && a.traceDir !== undefined)
+    throw new LockstepUsageError('--list takes no --trace-dir');
   return a;
 }
 
@@ -170,8 +179,11 @@ export function main(argv: readonly string[], io: Io): number {
       }
       return 0;
     }
+    // Refuse a directory that may not be written before anything runs.
+    if (args.traceDir !== undefined) checkTraceDir(args.traceDir);
     if (args.replay !== undefined) {
       const o = replayReproducer(args.ids[0]!, args.replay);
+      if (args.traceDir !== undefined) writeTraces(args.traceDir, [o]);
       io.out(args.json ? `${JSON.stringify({ outcomes: [o] }, null, 2)}\n` : formatReplay(o));
       return 0;
     }
@@ -181,6 +193,7 @@ export function main(argv: readonly string[], io: Io): number {
     const outs = runReproducers(list, runOpts);
     const json = `${JSON.stringify({ outcomes: outs }, null, 2)}\n`;
     if (args.out !== undefined) writeFileSync(args.out, json);
+    if (args.traceDir !== undefined) writeTraces(args.traceDir, outs);
     io.out(args.json ? json : formatTable(outs));
     return 0;
   } catch (e) {

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SeriesFailure, SeriesUsageError } from './errors.js';
 import { checkoutStep, materialise } from './materialise.js';
@@ -27,11 +28,20 @@ export interface BisectResult {
   log: string;
 }
 
-/** The step runner, next to this module in dist/ (ESM build; __dirname in the CJS one). */
-const RUNNER =
-  typeof __dirname === 'string'
-    ? join(__dirname, 'bisect-step.js')
-    : fileURLToPath(new URL('./bisect-step.js', import.meta.url));
+/**
+ * The step runner: bisect-step.js next to this module in dist/ (ESM or CJS build). When this
+ * module runs from its TypeScript source (tests), the built runner in ../dist is used.
+ */
+function stepRunner(): string {
+  const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
+  const beside = join(here, 'bisect-step.js');
+  if (existsSync(beside)) return beside;
+  const built = join(here, '..', 'dist', 'bisect-step.js');
+  if (existsSync(built)) return built;
+  throw new SeriesFailure('the bisect step runner is missing', [
+    `looked for ${beside} and ${built}; build the CLI first (npx tsup in packages/series)`,
+  ]);
+}
 
 async function buildForRepro(dir: string): Promise<void> {
   const r = await buildForReproducers(dir);
@@ -91,7 +101,7 @@ export async function bisect(
     stepTag(from),
   ]);
   try {
-    const run = await treeGit(opts.dir, ['bisect', 'run', 'node', RUNNER, id, before], {
+    const run = await treeGit(opts.dir, ['bisect', 'run', 'node', stepRunner(), id, before], {
       check: false,
     });
     const m = /^([0-9a-f]{40}) is the first after commit/m.exec(run.stdout);

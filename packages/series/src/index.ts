@@ -25,7 +25,39 @@ export {
   type Trailer,
 } from './patch-file.js';
 export { type CliIO, formatSeries, run } from './program.js';
+export {
+  type EmbeddedRegistryOptions,
+  type RegistryHandle,
+  startEmbeddedRegistry,
+  VERDACCIO_VERSION,
+  withEmbeddedRegistry,
+} from './registry.js';
+export {
+  fetchPackument,
+  normaliseRegistryUrl,
+  type Packument,
+  pingRegistry,
+  type StepMeta,
+} from './registry-client.js';
+export { CLI_PACKAGE, type ReleaseOptions, type ReleaseTarget, release } from './release.js';
+export { checkDependencies, runAttw, runPublint } from './release-checks.js';
+export { formatRelease } from './release-command.js';
+export {
+  type PackageRelease,
+  type ReleaseRecord,
+  readReleaseRecord,
+  type StepRelease,
+} from './release-record.js';
 export { listReproducers, type ReproOutcome, runReproducers } from './reproducers.js';
+export { type ParsedPatch, parsePatchDiff } from './review-diff.js';
+export {
+  defaultReportFile,
+  loadReview,
+  type ReviewModel,
+} from './review-model.js';
+export { buildSite, type Served, type SiteResult, serveSite } from './review-site.js';
+export { interleavingSvg, type LanesJson } from './review-svg.js';
+export { collectStepTraces, REPRO_TRACES, type StepTrace } from './review-traces.js';
 export { checkPatchPaths, checkSeriesSafety, patchPaths } from './safety.js';
 export { withScratch } from './scratch.js';
 export {
@@ -35,6 +67,7 @@ export {
   type SeriesEntry,
   type SeriesFile,
 } from './series-file.js';
+export { formatShow, type ShowOptions } from './show.js';
 export { describeSteps, parseStep, readPatchInfos } from './steps.js';
 export {
   defaultTreeDir,
@@ -46,6 +79,13 @@ export {
   treeGit,
 } from './tree.js';
 export { type Cell, compare, type StepResult, type VerifyReport, verify } from './verify.js';
+export {
+  type VersionBisectOptions,
+  type VersionBisectResult,
+  type VersionProbe,
+  versionBisect,
+} from './version-bisect.js';
+export { type BisectLog, formatBisectLog, parseBisectLog } from './version-bisect-log.js';
 export {
   type ChangesetInfo,
   computeVersions,

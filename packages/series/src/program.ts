@@ -8,6 +8,14 @@ import { requireGit } from './git.js';
 import { checkoutStep, materialise } from './materialise.js';
 import { formatMatrix } from './matrix.js';
 import type { PatchInfo } from './patch-file.js';
+import {
+  addReleaseCommand,
+  addVersionBisectOptions,
+  isVersionBisect,
+  runVersionBisect,
+  type VersionBisectCliOptions,
+} from './release-command.js';
+import { addReviewCommands } from './review-command.js';
 import { checkSeriesSafety } from './safety.js';
 import { withScratch } from './scratch.js';
 import { parseStep, readPatchInfos } from './steps.js';
@@ -237,7 +245,12 @@ export async function run(argv: readonly string[], ioIn: Partial<CliIO> = {}): P
     .action(async (opts: { dir?: string; report?: string; json?: boolean; force?: boolean }) => {
       const ws = await workspace();
       const dir = await resolveTreeDir(ws.root, opts.dir, io.cwd);
-      const report = await verify(ws, { dir, force: opts.force, log: progress });
+      const report = await verify(ws, {
+        dir,
+        force: opts.force,
+        log: progress,
+        tracesDir: join(ws.root, '.lockstep', 'traces'),
+      });
       const file = resolve(io.cwd, opts.report ?? join(ws.root, '.lockstep', 'verify.json'));
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
@@ -266,8 +279,15 @@ export async function run(argv: readonly string[], ioIn: Partial<CliIO> = {}): P
     .action(
       async (
         id: string,
-        opts: { from?: string; to?: string; dir?: string; json?: boolean; force?: boolean },
+        opts: {
+          from?: string;
+          to?: string;
+          dir?: string;
+          json?: boolean;
+          force?: boolean;
+        } & VersionBisectCliOptions,
       ) => {
+        if (isVersionBisect(opts)) return runVersionBisect(id, opts, releaseCtx);
         const ws = await workspace();
         const infos = await withScratch((scratch) => readPatchInfos(ws, scratch));
         const from = opts.from === undefined ? undefined : parseStep(opts.from, infos);
@@ -285,6 +305,18 @@ export async function run(argv: readonly string[], ioIn: Partial<CliIO> = {}): P
           );
       },
     );
+
+  const releaseCtx = { cwd: io.cwd, stdout: io.stdout, progress, json, workspace };
+  addVersionBisectOptions(program);
+  addReleaseCommand(program, releaseCtx);
+
+  addReviewCommands(program, {
+    cwd: io.cwd,
+    stdout: io.stdout,
+    progress,
+    workspace,
+    colorTerminal: ioIn.stdout === undefined && process.stdout.isTTY === true,
+  });
 
   try {
     if (argv.length === 0) {

@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type Expectation, expectedMatrix, type ReproducerMeta } from './expect.js';
 import { checkoutStep, materialise } from './materialise.js';
 import type { PatchInfo } from './patch-file.js';
@@ -10,6 +10,12 @@ import {
   type ReproOutcome,
   readReproResults,
 } from './reproducers.js';
+import {
+  clearStepTraces,
+  collectStepTraces,
+  REPRO_TRACES,
+  type StepTrace,
+} from './review-traces.js';
 import { checkSeriesSafety } from './safety.js';
 import { withScratch } from './scratch.js';
 import { readPatchInfos } from './steps.js';
@@ -39,6 +45,8 @@ export interface StepResult {
   versions: Record<string, string>;
   build: StepBuild;
   outcomes: ReproOutcome[];
+  /** The trace of each crash at this step (replayed traced), copied out of the tree. */
+  traces?: StepTrace[];
 }
 
 /** One cell of the matrix: what the trailers imply against what the model did. */
@@ -63,12 +71,17 @@ export interface VerifyReport {
   problems: string[];
   ok: boolean;
   ms: number;
+  /** The workspace the report is of: review warns when the series changed since. */
+  baseHash?: string;
+  seriesHash?: string;
 }
 
 export interface VerifyOptions {
   dir: string;
   force?: boolean;
   log?: (line: string) => void;
+  /** Where each step's crash traces go, as step-N/ (default: `traces` beside the tree). */
+  tracesDir?: string;
 }
 
 function parseTurbo(out: string): Pick<StepBuild, 'tasks' | 'cached' | 'failed'> {
@@ -86,6 +99,7 @@ function parseTurbo(out: string): Pick<StepBuild, 'tasks' | 'cached' | 'failed'>
 async function runStep(dir: string): Promise<StepBuild> {
   // The results file is ignored by git, so a checkout keeps the last step's: never read that.
   rmSync(join(dir, REPRO_RESULTS), { force: true });
+  rmSync(join(dir, REPRO_TRACES), { recursive: true, force: true });
   // A failed test must not stop the reproducers: they run whenever the build succeeded.
   const args = [...stepTurboArgs(dir, STEP_TASKS), '--continue=dependencies-successful'];
   const r = await runProcess('node', args, { cwd: dir });
@@ -150,14 +164,18 @@ export async function verify(ws: Workspace, opts: VerifyOptions): Promise<Verify
   const last = infos.length;
   const steps: StepResult[] = [];
   let metas: ReproducerMeta[] | null = null;
+  const tracesDir = opts.tracesDir ?? join(dirname(opts.dir), 'traces');
+  clearStepTraces(tracesDir);
   for (let step = 0; step <= last; step++) {
     const info: PatchInfo | undefined = infos[step - 1];
     await checkoutStep(opts.dir, step, last, true);
     log(`step ${step}/${last}: ${info ? info.subject : 'base'}: build, test, reproducers`);
     const build = await runStep(opts.dir);
     let outcomes: ReproOutcome[] = [];
+    let traces: StepTrace[] = [];
     try {
       outcomes = readReproResults(opts.dir);
+      traces = collectStepTraces(opts.dir, tracesDir, step, ws.root);
       metas ??= await listReproducers(opts.dir);
     } catch (e) {
       build.ok = false;
@@ -175,6 +193,7 @@ export async function verify(ws: Workspace, opts: VerifyOptions): Promise<Verify
       versions: versions[step]?.versions ?? {},
       build,
       outcomes,
+      traces,
     });
   }
   await checkoutStep(opts.dir, last, last, true);
@@ -189,5 +208,7 @@ export async function verify(ws: Workspace, opts: VerifyOptions): Promise<Verify
     problems,
     ok: problems.length === 0,
     ms: Math.round(performance.now() - started),
+    baseHash: ws.baseHash,
+    seriesHash: ws.seriesHash,
   };
 }

@@ -1,0 +1,138 @@
+/**
+ * The lockd series as published package versions, end to end: release every step to a fresh
+ * embedded registry, install two lockd versions in a clean directory as a user would, run a
+ * reproducer against each, and bisect the published versions; the answer must agree with the
+ * step bisect. Runs only in the main tree (a materialised tree has no patches/), and not when
+ * LOCKSTEP_SKIP_SERIES=1.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import semver from 'semver';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { BisectResult } from '../src/bisect.js';
+import { runProcess } from '../src/proc.js';
+import { startEmbeddedRegistry } from '../src/registry.js';
+import { fetchPackument, fetchTarball } from '../src/registry-client.js';
+import { release } from '../src/release.js';
+import { tarballExports } from '../src/release-checks.js';
+import type { ReproOutcome } from '../src/reproducers.js';
+import { withScratch } from '../src/scratch.js';
+import { versionBisect } from '../src/version-bisect.js';
+import { scopeCopies } from '../src/version-bisect-sandbox.js';
+import { computeVersions } from '../src/versions.js';
+import { loadWorkspace } from '../src/workspace.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const enabled =
+  existsSync(join(root, 'patches', 'series')) && process.env.LOCKSTEP_SKIP_SERIES !== '1';
+
+const UAF = 'grant-callback-svc-wake-up-uaf';
+const LOCKD = '@lockstep/lockd';
+
+describe.runIf(enabled)('the lockd series released as package versions', () => {
+  const base = mkdtempSync(join(tmpdir(), 'lockstep-release-'));
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+  it(
+    'publishes every step, installs like a user, and bisects versions to the patch the step bisect names',
+    async () => {
+      const ws = await loadWorkspace(root);
+      const regDir = join(base, 'registry');
+      const opts = {
+        dir: join(base, 'tree'),
+        workDir: join(base, 'work'),
+        recordFile: join(base, 'releases.json'),
+        target: { kind: 'embedded' as const, dir: regDir },
+      };
+      const record = await release(ws, opts);
+      expect(record.status).toBe('complete');
+      // The versions `changeset version` produced are the ones `lockstep series` plans.
+      const plan = await withScratch((s) => computeVersions(ws, s));
+      expect(record.steps.map((s) => s.versions)).toEqual(plan.map((s) => s.versions));
+      const all = record.steps.flatMap((s) => s.packages);
+      expect(all.length).toBeGreaterThan(record.steps.length);
+      for (const p of all) {
+        expect(p.status, `${p.name}@${p.version}`).toBe('published');
+        expect(p.checks?.publint?.ok && p.checks.attw?.ok && p.checks.dependencies?.ok).toBe(true);
+      }
+      expect(record.published).toBe(all.length);
+
+      // Again against the same registry: nothing to do.
+      const again = await release(ws, opts);
+      expect(again.published).toBe(0);
+      expect(again.alreadyPublished).toBe(all.length);
+
+      const at = (step: number, name: string) => record.steps[step]!.versions[name]!;
+      const reg = await startEmbeddedRegistry({ dir: regDir });
+      let firstStep: number | null;
+      try {
+        // lockd after patch 5 uses names sunrpc exports from patches 1 and 2: its range on
+        // sunrpc must not admit the base's sunrpc, which lacks them.
+        const lockdDoc = (await fetchPackument(reg.url, LOCKD))!;
+        const sunrpcDoc = (await fetchPackument(reg.url, '@lockstep/sunrpc'))!;
+        const range = lockdDoc.versions[at(5, LOCKD)]!.dependencies!['@lockstep/sunrpc']!;
+        const lowest = semver.minSatisfying(Object.keys(sunrpcDoc.versions), range)!;
+        const exportsOf = (v: string) =>
+          withScratch(async (s) =>
+            tarballExports(await fetchTarball(reg.url, sunrpcDoc.versions[v]!), s),
+          );
+        const needed = ['svc_prepare_thread', 'svc_sock_update_bufs'];
+        expect(await exportsOf(lowest)).toEqual(expect.arrayContaining(needed));
+        const baseSunrpc = await exportsOf(at(0, '@lockstep/sunrpc'));
+        expect(needed.filter((n) => baseSunrpc!.includes(n))).toEqual([]);
+        expect(lockdDoc.versions[at(6, LOCKD)]!.lockstep?.step).toBe(6);
+
+        // As a user would: two lockd versions, each with the machine and reproducers of its step.
+        const outcomes: ReproOutcome[] = [];
+        for (const step of [5, 6]) {
+          const dir = join(base, `user-${step}`);
+          mkdirSync(dir);
+          writeFileSync(join(dir, '.npmrc'), `@lockstep:registry=${reg.url}\n`);
+          const names = [LOCKD, '@lockstep/machine', '@lockstep/reproducers'];
+          const install = await runProcess(
+            'npm',
+            ['install', '--no-audit', '--no-fund', ...names.map((n) => `${n}@${at(step, n)}`)],
+            { cwd: dir },
+          );
+          expect(install.code, install.stderr).toBe(0);
+          for (const [name, copies] of scopeCopies(dir, '@lockstep'))
+            expect(copies, name).toHaveLength(1);
+          const run = await runProcess('npx', ['lockstep-repro', UAF, '--json'], { cwd: dir });
+          expect(run.code, run.stderr).toBe(0);
+          outcomes.push((JSON.parse(run.stdout) as { outcomes: ReproOutcome[] }).outcomes[0]!);
+        }
+        expect(outcomes.map((o) => o.status)).toEqual(['crash', 'clean']);
+        expect(outcomes[0]!.title).toBe('KASAN: use-after-free Read in svc_wake_up');
+
+        const vb = await versionBisect({
+          reproducer: UAF,
+          pkg: LOCKD,
+          good: at(0, LOCKD),
+          bad: at(6, LOCKD),
+          registry: reg.url,
+          record,
+        });
+        expect(vb.firstVersion).toBe(at(6, LOCKD));
+        expect(vb.before).toBe(outcomes[0]!.title);
+        expect(vb.after).toBe('clean');
+        firstStep = vb.step;
+      } finally {
+        await reg.stop();
+      }
+      // The step bisect, as `lockstep bisect <id>` runs it (the built CLI: git bisect run needs
+      // its dist/bisect-step.js).
+      const cli = join(root, 'packages', 'series', 'dist', 'cli.js');
+      expect(existsSync(cli), 'build @lockstep/series first').toBe(true);
+      const steps = await runProcess('node', [cli, 'bisect', UAF, '--dir', opts.dir, '--json'], {
+        cwd: root,
+      });
+      expect(steps.code, steps.stderr).toBe(0);
+      const stepResult = JSON.parse(steps.stdout) as BisectResult;
+      expect(stepResult.firstStep).toBe(6);
+      expect(firstStep).toBe(stepResult.firstStep);
+    },
+    40 * 60_000,
+  );
+});

@@ -1,0 +1,196 @@
+/**
+ * A verify report for the demo series (test/fixtures/demo), for the review and show tests:
+ * three steps and three reproducers whose outcomes follow the demo patches' trailers. The two
+ * crashes with a picture are real traced runs of the kernel: a use-after-free between three
+ * tasks and an AB-BA lock inversion.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  DEFINE_MUTEX,
+  kfree,
+  kmalloc,
+  Machine,
+  mutex_lock,
+  mutex_unlock,
+  SP_PREEMPT,
+  SP_SCHEDULE,
+  to_chrome_trace,
+  to_dmesg,
+  trace_lanes,
+} from '@lockstep/kernel';
+import type { ReproOutcome } from '../src/reproducers.js';
+import type { StepTrace } from '../src/review-traces.js';
+import type { StepResult, VerifyReport } from '../src/verify.js';
+import { loadWorkspace } from '../src/workspace.js';
+import { makeWorkspace } from './helpers.js';
+
+/** lockd frees the serv that rpciod then wakes: KASAN use-after-free in svc_wake_up. */
+export function uafMachine(): Machine {
+  const m = new Machine({ trace: true });
+  const mutex = DEFINE_MUTEX('nlmsvc_mutex');
+  let serv: { sv_nrthreads: number } | null = null;
+  function* svc_wake_up(s: { sv_nrthreads: number }) {
+    yield SP_PREEMPT;
+    return s.sv_nrthreads;
+  }
+  m.spawn_user('app', function* () {
+    yield* mutex_lock(mutex);
+    serv = yield* kmalloc('svc_serv', () => ({ sv_nrthreads: 1 }));
+    yield* mutex_unlock(mutex);
+  });
+  m.spawn_user('lockd', function* () {
+    yield* mutex_lock(mutex);
+    kfree(serv);
+    yield* mutex_unlock(mutex);
+  });
+  m.spawn_user('rpciod', function* () {
+    yield SP_SCHEDULE;
+    if (serv !== null) yield* svc_wake_up(serv);
+  });
+  m.run();
+  return m;
+}
+
+/** Two tasks take two mutexes in both orders: lockdep's possible deadlock. */
+export function abbaMachine(): Machine {
+  const m = new Machine({ trace: true });
+  const a = DEFINE_MUTEX('nlm_host_mutex');
+  const b = DEFINE_MUTEX('f_mutex');
+  m.spawn_user('t1', function* () {
+    yield* mutex_lock(a);
+    yield* mutex_lock(b);
+    yield* mutex_unlock(b);
+    yield* mutex_unlock(a);
+  });
+  m.spawn_user('t2', function* () {
+    yield* mutex_lock(b);
+    yield* mutex_lock(a);
+    yield* mutex_unlock(a);
+    yield* mutex_unlock(b);
+  });
+  m.run();
+  return m;
+}
+
+export const REPROS = [
+  { id: 'demo-greeting', title: 'the greeting has no exclamation mark', kind: 'single' },
+  { id: 'demo-count', title: 'count() frees what it counts', kind: 'race' },
+  { id: 'demo-whisper', title: 'whisper() takes its locks backwards', kind: 'single' },
+] as const;
+
+export interface ReviewFixture {
+  root: string;
+  reportFile: string;
+  report: VerifyReport;
+  uafTitle: string;
+  abbaTitle: string;
+}
+
+function crash(id: string, m: Machine): ReproOutcome & { dmesg: string } {
+  return {
+    id,
+    status: 'crash',
+    title: m.report!.title,
+    report: m.report!.text,
+    schedule: 'v1:',
+    dmesg: to_dmesg(m, { report: false }),
+  };
+}
+
+function writeTrace(root: string, step: number, id: string, m: Machine): StepTrace {
+  const rel = `.lockstep/traces/step-${step}`;
+  mkdirSync(join(root, rel), { recursive: true });
+  const files = {
+    chrome: `${rel}/${id}.trace.json`,
+    lanes: `${rel}/${id}.lanes.json`,
+    dmesg: `${rel}/${id}.dmesg.txt`,
+  };
+  writeFileSync(join(root, files.chrome), to_chrome_trace(m, { name: id }));
+  writeFileSync(join(root, files.lanes), `${JSON.stringify(trace_lanes(m))}\n`);
+  writeFileSync(join(root, files.dmesg), to_dmesg(m));
+  return { id, title: m.report!.title, schedule: 'v1:', ...files };
+}
+
+/** The demo workspace with .lockstep/verify.json and its traces. */
+export async function reviewFixture(): Promise<ReviewFixture> {
+  const root = await makeWorkspace();
+  const ws = await loadWorkspace(root);
+  const uaf = uafMachine();
+  const abba = abbaMachine();
+  // Which reproducer crashes at which step: as the demo patches' trailers say.
+  const crashes: Record<string, number[]> = {
+    'demo-greeting': [0],
+    'demo-count': [0, 1],
+    'demo-whisper': [2],
+  };
+  const machineOf: Record<string, Machine | null> = {
+    'demo-greeting': null,
+    'demo-count': uaf,
+    'demo-whisper': abba,
+  };
+  const versions = ['0.1.0', '0.1.1', '0.1.2'];
+  const steps: StepResult[] = [0, 1, 2].map((step) => {
+    const outcomes: ReproOutcome[] = [];
+    const traces: StepTrace[] = [];
+    for (const r of REPROS) {
+      const m = machineOf[r.id]!;
+      if (!crashes[r.id]!.includes(step)) {
+        outcomes.push({
+          id: r.id,
+          status: 'clean',
+          explored:
+            r.kind === 'race'
+              ? { strategy: 'exhaustive', schedules: 12, exhausted: true, preemptionBound: 2 }
+              : undefined,
+        });
+      } else if (m === null) {
+        outcomes.push({
+          id: r.id,
+          status: 'crash',
+          title: 'greeting lacks its mark',
+          report: 'lockstep-repro: greeting lacks its mark\n',
+          schedule: 'v1:',
+        });
+      } else {
+        outcomes.push(crash(r.id, m));
+        traces.push(writeTrace(root, step, r.id, m));
+      }
+    }
+    return {
+      step,
+      patch: step === 0 ? null : ws.patches[step - 1]!.name,
+      subject: null,
+      versions: { '@demo/alpha': versions[step]! },
+      build: { ok: true, ms: 10, tasks: 3, cached: 0, failed: [], detail: [] },
+      outcomes,
+      traces,
+    };
+  });
+  const report: VerifyReport = {
+    format: 1,
+    series: 'patches/series',
+    steps,
+    reproducers: REPROS.map((r) => ({
+      id: r.id,
+      title: r.title,
+      expects: 'crash',
+      kind: r.kind,
+      doc: `${r.title}: a demo reproducer.`,
+      links: { fixedAt: null, introducedAt: null, notObservableAt: [] },
+      cells: steps.map((s) => {
+        const o = s.outcomes.find((x) => x.id === r.id)!;
+        const observed = o.status === 'crash' ? o.title! : null;
+        return { expected: observed, observed, ok: true };
+      }),
+    })),
+    problems: [],
+    ok: true,
+    ms: 1234,
+    baseHash: ws.baseHash,
+    seriesHash: ws.seriesHash,
+  };
+  const reportFile = join(root, '.lockstep', 'verify.json');
+  writeFileSync(reportFile, `${JSON.stringify(report, null, 2)}\n`);
+  return { root, reportFile, report, uafTitle: uaf.report!.title, abbaTitle: abba.report!.title };
+}
