@@ -6,7 +6,8 @@ function mark(observed: string | null, ok: boolean): string {
   return ok ? c : `${c}!`;
 }
 
-function linkText(r: VerifyReport['reproducers'][number]): string {
+/** How the series links to a reproducer, in words: "fixed by 6", "named by 3, not observable". */
+export function linkText(r: Pick<VerifyReport['reproducers'][number], 'links'>): string {
   const parts: string[] = [];
   if (r.links.introducedAt !== null) parts.push(`introduced by ${r.links.introducedAt}`);
   if (r.links.fixedAt !== null) parts.push(`fixed by ${r.links.fixedAt}`);

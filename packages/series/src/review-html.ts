@@ -3,6 +3,8 @@
  * per patch. Everything is rendered here, at build time; the pages carry only a small inline
  * script for the keyboard and the toggles.
  */
+
+import { linkText } from './matrix.js';
 import { diffstat, type ParsedPatch } from './review-diff.js';
 import { escapeHtml, highlightHunk, languageOf } from './review-highlight.js';
 import {
@@ -16,7 +18,7 @@ import {
   traceAt,
 } from './review-model.js';
 import { SITE_JS } from './site/assets.js';
-import type { Cell, ReproducerRow } from './verify.js';
+import type { Cell } from './verify.js';
 
 /** An interleaving: the lane names, and the picture that scrolls beside them. */
 export interface Picture {
@@ -89,15 +91,6 @@ function strip(m: ReviewModel, step: number): string {
     return `<span class="cell ${cellWord(c)}${c.ok ? '' : ' bad'}" title="${h(cellTitle(r.id, c))}"></span>`;
   });
   return `<span class="strip" aria-label="reproducer outcomes at step ${step}">${cells.join('')}</span>`;
-}
-
-function linkText(r: ReproducerRow): string {
-  const parts: string[] = [];
-  if (r.links.introducedAt !== null) parts.push(`introduced by ${r.links.introducedAt}`);
-  if (r.links.fixedAt !== null) parts.push(`fixed by ${r.links.fixedAt}`);
-  for (const s of r.links.notObservableAt) parts.push(`named by ${s}, not observable`);
-  if (parts.length === 0) parts.push('not fixed by this series');
-  return parts.join(', ');
 }
 
 function banners(m: ReviewModel): string {

@@ -23,15 +23,8 @@ export interface StepTrace {
   elided?: { events: number; fromJiffies: number; toJiffies: number };
 }
 
-interface IndexEntry {
-  id: string;
-  title: string;
-  schedule: string;
-  chrome: string;
-  lanes: string;
-  dmesg: string;
-  elided?: StepTrace['elided'];
-}
+/** An entry of the index.json that lockstep-repro --trace-dir writes: the same fields. */
+type IndexEntry = StepTrace;
 
 /** The directory of one step's traces. */
 export function stepTraceDir(tracesDir: string, step: number): string {
