@@ -35,8 +35,8 @@ const HELP_AFTER = `
 The series: patches/series lists patch files (paths relative to patches/) in the order they
 apply, one per line, quilt style: blank lines and lines starting with # are comments. Each
 patch is a git format-patch file (From/Date/Subject headers, a description ending in
-trailers such as Signed-off-by:, Fixes-reproducer: ID and Introduces-reproducer: ID, then
-the diff). A patch carries its version bumps as .changeset/*.md files it adds.
+trailers such as Signed-off-by:, Fixes-reproducer: ID, Introduces-reproducer: ID and
+Not-observable: ID, then the diff). A patch carries its version bumps as .changeset/*.md files it adds.
 
 Steps: step 0 is the base (packages/ and the root build files of the workspace), step N is
 the tree after patch N.
@@ -112,7 +112,7 @@ export async function run(argv: readonly string[], ioIn: Partial<CliIO> = {}): P
   const program = new Command('lockstep');
   program
     .description(
-      'Work with the patch series of a lockstep workspace: list its steps and versions, check a step out as a git tree, export the tree back to patch files.',
+      'Work with the patch series of a lockstep workspace: list its steps and versions, check a step out as a git tree and export it back to patch files, verify every step against its reproducers, bisect, publish every step as package versions, and review the series in a browser or a terminal.',
     )
     .option(
       '-C, --root <dir>',
