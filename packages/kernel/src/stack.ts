@@ -76,7 +76,9 @@ function framesOf(sites: NodeJS.CallSite[] | undefined, limit: number): Backtrac
 /** The function a syzbot-style title names: the innermost frame that is not a primitive. */
 export function title_function(bt: Backtrace): string {
   for (const f of bt) if (!TITLE_SKIP.has(f)) return f;
-  return bt[0] ?? 'unknown';
+  // Called straight from an anonymous task body: name the primitive it called (the
+  // outermost frame), not the report machinery inside it.
+  return bt[bt.length - 1] ?? 'unknown';
 }
 
 /** Kernel-style backtrace lines (" lockd_down+0x0/0x0"), innermost first. */

@@ -163,3 +163,24 @@ describe('scheduler', () => {
     expect(m.run().report?.title).toBe('kernel BUG in lockd_down');
   });
 });
+
+describe('report titles', () => {
+  it('name the primitive an anonymous task body called, not the report machinery', () => {
+    const m = new Machine();
+    const a = DEFINE_MUTEX('A');
+    const b = DEFINE_MUTEX('B');
+    m.spawn_user('t1', function* () {
+      yield* mutex_lock(a);
+      yield* mutex_lock(b);
+      yield* mutex_unlock(b);
+      yield* mutex_unlock(a);
+    });
+    m.spawn_user('t2', function* () {
+      yield* mutex_lock(b);
+      yield* mutex_lock(a);
+      yield* mutex_unlock(a);
+      yield* mutex_unlock(b);
+    });
+    expect(m.run().report?.title).toBe('possible deadlock in mutex_lock');
+  });
+});
