@@ -9,10 +9,19 @@
  * 2 for a usage error.
  */
 import { writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LockstepUsageError } from '@lockstep/kernel';
+import { machineDirFrom, shadowedModelPackages } from './installed.js';
 import { replayReproducer, reproducers, runReproducers, selectReproducers } from './registry.js';
 import { checkTraceDir, writeTraces } from './trace-out.js';
 import type { Outcome } from './types.js';
+
+/** This package's directory (dist/ or src/ is one level down), ESM or CJS build. */
+function packageDir(): string {
+  const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
+  return dirname(here);
+}
 
 export interface Io {
   out(text: string): void;
@@ -181,6 +190,18 @@ export function main(argv: readonly string[], io: Io): number {
     }
     // Refuse a directory that may not be written before anything runs.
     if (args.traceDir !== undefined) checkTraceDir(args.traceDir);
+    // Refuse to test a lockd other than the project's (see installed.ts).
+    const machineDir = machineDirFrom(packageDir());
+    const shadowed = machineDir === null ? [] : shadowedModelPackages(machineDir, process.cwd());
+    if (shadowed.length > 0)
+      throw new LockstepUsageError(
+        [
+          'the reproducers would not run on the packages this project installed:',
+          ...shadowed.map((p) => `  ${p}`),
+          '  install the @lockstep/machine published at the same step as that package',
+          '  (npm view @lockstep/machine versions; lockstep bisect --package does this)',
+        ].join('\n'),
+      );
     if (args.replay !== undefined) {
       const o = replayReproducer(args.ids[0]!, args.replay);
       if (args.traceDir !== undefined) writeTraces(args.traceDir, [o]);
