@@ -4,7 +4,6 @@ import {
   complete,
   completion,
   current,
-  DEFINE_MUTEX,
   HZ,
   jiffies,
   kfree,
@@ -12,8 +11,6 @@ import {
   lock_kernel,
   Machine,
   msleep,
-  mutex_lock,
-  mutex_unlock,
   rotateChooser,
   sched_point,
   unlock_kernel,
@@ -90,27 +87,6 @@ describe('scheduler', () => {
     const r = m.run();
     expect(r.outcome).toBe('clean');
     expect(seen).toEqual(['holder has BKL', 'other has BKL', 'holder woke, depth 0']);
-  });
-
-  it('reports an AB-BA mutex deadlock: lockdep sees it before anyone sleeps', () => {
-    const m = new Machine();
-    const a = DEFINE_MUTEX('A');
-    const b = DEFINE_MUTEX('B');
-    const body = (x: typeof a, y: typeof a) =>
-      function* () {
-        yield* mutex_lock(x);
-        yield* mutex_lock(y);
-        yield* mutex_unlock(y);
-        yield* mutex_unlock(x);
-      };
-    m.spawn_user('t1', body(a, b));
-    m.spawn_user('t2', body(b, a));
-    const r = m.run({ chooser: rotate });
-    expect(r.outcome).toBe('crash');
-    expect(r.report?.kind).toBe('lockdep-circular');
-    // The task bodies are anonymous: the title names the primitive they called, not the
-    // report machinery inside it.
-    expect(r.report?.title).toBe('possible deadlock in mutex_lock');
   });
 
   it('turns a NULL dereference into an oops naming the function', () => {
