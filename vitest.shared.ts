@@ -16,3 +16,11 @@ export function workspaceAliases(): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * No wall-clock limit per test or hook: a test must not fail because the machine is slow or
+ * busy (vitest's default 5 s per test tripped under load). 0 turns the timer off: vitest 4's
+ * runner (@vitest/runner withTimeout) runs a test or hook with timeout <= 0 without one, and
+ * its config resolution keeps an explicit 0 (`testTimeout ??= 5e3`).
+ */
+export const NO_WALL_CLOCK_LIMITS = { testTimeout: 0, hookTimeout: 0 } as const;

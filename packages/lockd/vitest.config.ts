@@ -1,7 +1,7 @@
 import { defineProject } from 'vitest/config';
-import { workspaceAliases } from '../../vitest.shared.js';
+import { NO_WALL_CLOCK_LIMITS, workspaceAliases } from '../../vitest.shared.js';
 
 export default defineProject({
   resolve: { alias: workspaceAliases() },
-  test: { name: 'lockd', include: ['test/**/*.test.ts'] },
+  test: { name: 'lockd', include: ['test/**/*.test.ts'], ...NO_WALL_CLOCK_LIMITS },
 });

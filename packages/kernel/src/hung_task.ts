@@ -1,8 +1,14 @@
 /**
- * What is left when nothing can run and no timer is pending: spinners are a soft lockup,
- * tasks in D state are hung tasks (kernel/hung_task.c, 120 s), and user processes asleep
+ * What is left when nothing can run and no timer is pending: spinners are a soft lockup
+ * (v2.6.24:kernel/softlockup.c), tasks in D state are hung tasks, and user processes asleep
  * for good are a global deadlock. Frozen tasks and idle kernel threads are fine.
+ *
+ * The hung-task detector is a later tool than the 2.6.24 base: it arrived in 2.6.25, as
+ * check_hung_task() in kernel/softlockup.c (kernel/hung_task.c came later still). The model
+ * runs it on 2.6.24 in 2.6.25's words, and its report says so, as KASAN's does.
  */
+
+import { debug_show_held_locks } from './lockdep.js';
 import type { Report } from './report.js';
 import {
   HZ,
@@ -47,7 +53,9 @@ function check(m: Machine): void {
   const spinning = stuck(m, TASK_SPINNING);
   if (spinning.length > 0) {
     const t = spinning[0]!;
-    const headline = `BUG: soft lockup - CPU#0 stuck for 22s! [${t.comm}:${t.pid}]`;
+    // softlockup_tick(), v2.6.24:kernel/softlockup.c: "BUG: soft lockup - CPU#%d stuck for
+    // %lus! [%s:%d]" once now > touch_timestamp + softlockup_thresh (10), so 11s.
+    const headline = `BUG: soft lockup - CPU#0 stuck for 11s! [${t.comm}:${t.pid}]`;
     m.report = taskReport(
       'soft-lockup',
       `BUG: soft lockup in ${title_function(t.sleep_bt)}`,
@@ -61,18 +69,29 @@ function check(m: Machine): void {
   if (hung.length > 0) {
     m.jiffies += HUNG_TASK_TIMEOUT * HZ;
     const t = hung[0]!;
+    // check_hung_task(), v2.6.25:kernel/softlockup.c: two KERN_ERR lines, sched_show_task()
+    // and __debug_show_held_locks().
     const headline = `INFO: task ${t.comm}:${t.pid} blocked for more than ${HUNG_TASK_TIMEOUT} seconds.`;
-    m.report = taskReport(
-      'hung-task',
-      `INFO: task hung in ${title_function(t.sleep_bt)}`,
+    m.report = {
+      kind: 'hung-task',
+      title: `INFO: task hung in ${title_function(t.sleep_bt)}`,
       headline,
-      [
+      text: [
+        headline,
         '"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.',
-        `${t.comm.padEnd(15)} D ${String(t.pid).padStart(5)}  wchan: ${t.wchan || '-'}`,
-        ...hung.slice(1).map((o) => `also blocked: ${o.comm}:${o.pid} (${o.wchan || '-'})`),
-      ],
-      t,
-    );
+        sched_show_task(t),
+        'Call Trace:',
+        ...t.sleep_bt.map((f) => ` [<ffffffff00000000>] ${f}+0x0/0x0`),
+        '',
+        ...debug_show_held_locks(t),
+        `(lockstep: wchan ${t.wchan || '-'}; the hung-task detector arrived in 2.6.25, a later tool than the 2.6.24 base)`,
+        ...hung
+          .slice(1)
+          .map((o) => `(lockstep: also blocked: ${o.comm}:${o.pid} in ${o.wchan || '-'})`),
+      ].join('\n'),
+      task: { pid: t.pid, comm: t.comm },
+      backtrace: t.sleep_bt,
+    };
     return;
   }
   const asleep = stuck(m, TASK_INTERRUPTIBLE, 'user');
@@ -87,6 +106,16 @@ function check(m: Machine): void {
       t,
     );
   }
+}
+
+/**
+ * sched_show_task()'s line, v2.6.25:kernel/sched.c on 64-bit: "%-13.13s %c", " %016lx "
+ * (thread_saved_pc) and "%5lu %5d %6d" (free stack, pid, parent's pid). The model has no saved
+ * PC, stack usage (CONFIG_DEBUG_STACK_USAGE is off: 0) or parent, so it prints the model's
+ * placeholder address and leaves out the father column; show_stack()'s raw stack words too.
+ */
+function sched_show_task(t: task_struct): string {
+  return `${t.comm.slice(0, 13).padEnd(13)} D ffffffff00000000 ${'0'.padStart(5)} ${String(t.pid).padStart(5)}`;
 }
 
 /** Tasks not yet exited, for reports. */

@@ -12,6 +12,7 @@ export * from './freezer.js';
 export * from './hung_task.js';
 export * from './kmemleak.js';
 export * from './kthread.js';
+export * from './layout.js';
 export * from './list.js';
 export * from './lockdep.js';
 export * from './module.js';

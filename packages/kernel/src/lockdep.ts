@@ -1,10 +1,11 @@
 /**
- * lockdep (kernel/locking/lockdep.c): lock classes keyed by lockdep_map.key, the held-lock
- * stack of each task, the class dependency graph with its cycle check, and the reports:
- * circular and recursive locking, bad unlock balance, a lock held on the return to user space
- * and at task exit. Texts follow the current kernel's wording; the usage bits print as
- * {....} because the model has no interrupt contexts. The state is per machine, and a run
- * stops at the first report, which stands in for debug_locks_off().
+ * lockdep (v2.6.24:kernel/lockdep.c): lock classes keyed by lockdep_map.key, the held-lock
+ * stack of each task, the class dependency graph with its cycle check, the usage bits that
+ * mark_irqflags() sets, and the reports: circular and recursive locking, bad unlock balance, a
+ * lock held on the return to user space and at task exit, in 2.6.24's words. The model has no
+ * interrupt contexts, so the "used in irq" bits are never set; the "irqs enabled" bits are,
+ * from each task's local_bh/local_irq state (spin_lock_bh, spin_lock_irq). The state is per
+ * machine, and the first report turns lockdep off (debug_locks_off()).
  */
 import { LockstepUsageError, type Report } from './report.js';
 import { current, type Machine, on_task_exit, type task_struct, this_machine } from './sched.js';
@@ -21,6 +22,8 @@ export class lock_class {
   dep_gen_id = 0;
   /** How many times it was acquired. */
   ops = 0;
+  /** usage_mask: the LOCKF_* bits mark_irqflags() set. */
+  usage_mask = 0;
   constructor(
     readonly key: string,
     readonly subclass: number,
@@ -72,7 +75,18 @@ interface LockdepState {
 const LOCKDEP = Symbol('lockdep');
 const HELD = 'lockdep.held_locks';
 const NO_TRACE: Backtrace = [];
-const KERNEL_IDENT = '2.6.24 #1 Not tainted';
+/** print_kernel_version(): "%s %.*s", the release and the first word of the version. */
+const KERNEL_IDENT = '2.6.24 #1';
+/** Usage bits (enum lock_usage_bit, v2.6.24:include/linux/lockdep.h) the model can set. */
+const LOCKF_ENABLED_SOFTIRQS = 1 << 3;
+const LOCKF_ENABLED_HARDIRQS = 1 << 4;
+const LOCKF_ENABLED_SOFTIRQS_READ = 1 << 7;
+const LOCKF_ENABLED_HARDIRQS_READ = 1 << 8;
+const LOCKF_USED_IN_HARDIRQ = 1 << 1;
+const LOCKF_USED_IN_SOFTIRQ = 1 << 2;
+const LOCKF_USED_IN_HARDIRQ_READ = 1 << 5;
+const LOCKF_USED_IN_SOFTIRQ_READ = 1 << 6;
+const IRQ_STATE = 'lockdep.irq_state';
 const TRACE_DEPTH = 48;
 
 /**
@@ -118,6 +132,56 @@ function lockdepState(): LockdepState {
     lastMachine = m;
   }
   return lastState!;
+}
+
+/** A task's interrupt state as lockdep traces it: nesting depths of local_bh/irq_disable. */
+interface irq_state {
+  softirqs_off: number;
+  hardirqs_off: number;
+}
+
+function irqState(t: task_struct): irq_state {
+  let s = t.ext[IRQ_STATE] as irq_state | undefined;
+  if (s === undefined) {
+    s = { softirqs_off: 0, hardirqs_off: 0 };
+    t.ext[IRQ_STATE] = s;
+  }
+  return s;
+}
+
+/** local_bh_disable()/local_bh_enable() as lockdep sees them (trace_softirqs_off/on). */
+export function local_bh_disable(): void {
+  irqState(current).softirqs_off++;
+}
+export function local_bh_enable(): void {
+  const s = irqState(current);
+  if (s.softirqs_off > 0) s.softirqs_off--;
+}
+/** local_irq_disable()/local_irq_enable() as lockdep sees them (trace_hardirqs_off/on). */
+export function local_irq_disable(): void {
+  irqState(current).hardirqs_off++;
+}
+export function local_irq_enable(): void {
+  const s = irqState(current);
+  if (s.hardirqs_off > 0) s.hardirqs_off--;
+}
+
+/**
+ * mark_irqflags(), v2.6.24:kernel/lockdep.c: an acquisition with hardirqs on marks the class
+ * hardirq-on, and with softirqs on too, softirq-on (-R for reads). The model never runs in
+ * hardirq or softirq context, so the "in-irq" bits stay clear.
+ */
+function mark_irqflags(t: task_struct, cls: lock_class, read: number): void {
+  const s = irqState(t);
+  if (s.hardirqs_off > 0) return;
+  cls.usage_mask |= read ? LOCKF_ENABLED_HARDIRQS_READ : LOCKF_ENABLED_HARDIRQS;
+  if (s.softirqs_off === 0)
+    cls.usage_mask |= read ? LOCKF_ENABLED_SOFTIRQS_READ : LOCKF_ENABLED_SOFTIRQS;
+}
+
+/** debug_locks: true until the first lockdep report turns lockdep off on this machine. */
+export function lockdep_debug_locks(): boolean {
+  return lockdepState().debug_locks;
 }
 
 /** The task's held-lock stack (current->held_locks). */
@@ -170,7 +234,10 @@ export function lock_acquire(
   __lock_acquire(map, subclass, trylock, read);
 }
 
-/** __lock_acquire() (5.x) without irq-context tracking, chain hashing or lock statistics. */
+/**
+ * __lock_acquire(), v2.6.24:kernel/lockdep.c; leaves out chain hashing, lock statistics and
+ * the irq-safe/-unsafe checks (no irq context sets a "used in" bit for them to find).
+ */
 function __lock_acquire(map: lockdep_map, subclass: number, trylock: boolean, read: number): void {
   const st = lockdepState();
   if (!st.debug_locks) return;
@@ -186,6 +253,7 @@ function __lock_acquire(map: lockdep_map, subclass: number, trylock: boolean, re
     trylock,
     acquire_bt: st.stacks ? afterLockAcquire(kernelStack(12)) : NO_TRACE,
   };
+  mark_irqflags(t, cls, read);
   // Trylocks can be taken in any order: they are held but add no dependencies.
   if (!trylock) validate_chain(st, t, held, hlock);
   held.push(hlock);
@@ -269,9 +337,11 @@ function check_prev_add(
 }
 
 /**
- * check_noncircular(): breadth-first search of the classes reachable from `source` for
- * `target`. Returns the path [target entry, ..., source root] (shortest, innermost first),
- * or null.
+ * check_noncircular(), v2.6.24:kernel/lockdep.c: depth-first search, in the order the
+ * dependencies were added, of the classes reachable from `source` for `target`. Returns the
+ * path [target entry, ..., source root] (innermost first), or null. 2.6.24 re-walks shared
+ * subgraphs; marking the classes already walked finds the same first path in less time.
+ * Leaves out RECURSION_LIMIT (40), which graphs this small never reach.
  */
 function check_noncircular(
   st: LockdepState,
@@ -280,24 +350,20 @@ function check_noncircular(
 ): lock_list[] | null {
   const gen = ++st.bfs_gen;
   const root: lock_list = { class: source, trace: NO_TRACE };
-  const parent = new Map<lock_list, lock_list>();
-  const queue: lock_list[] = [root];
-  source.dep_gen_id = gen;
-  for (let qi = 0; qi < queue.length; qi++) {
-    const lock = queue[qi]!;
+  const walk = (lock: lock_list): lock_list[] | null => {
+    lock.class.dep_gen_id = gen;
     for (const entry of lock.class.locks_after.values()) {
+      if (entry.class === target) return [entry, lock];
       if (entry.class.dep_gen_id === gen) continue;
-      entry.class.dep_gen_id = gen;
-      parent.set(entry, lock);
-      if (entry.class === target) {
-        const path: lock_list[] = [entry];
-        for (let p = parent.get(entry); p !== undefined; p = parent.get(p)) path.push(p);
-        return path;
+      const p = walk(entry);
+      if (p !== null) {
+        p.push(lock);
+        return p;
       }
-      queue.push(entry);
     }
-  }
-  return null;
+    return null;
+  };
+  return walk(root);
 }
 
 /** lock_release(): remove the lock from the held stack; releasing a lock not held is a bug. */
@@ -305,7 +371,10 @@ export function lock_release(map: lockdep_map): void {
   __lock_release(map);
 }
 
-/** __lock_release() (5.x) without reacquire_held_locks(): re-validating the locks above only adds redundant edges. */
+/**
+ * __lock_release(), v2.6.24:kernel/lockdep.c; leaves out lock_release_non_nested()'s re-adding
+ * of the locks above the released one, which only re-records edges the graph already has.
+ */
 function __lock_release(map: lockdep_map): void {
   if (!lockdepState().debug_locks) return;
   const t = current;
@@ -328,13 +397,16 @@ export function lock_is_held(map: lockdep_map, t: task_struct = current): boolea
   return false;
 }
 
-/** lockdep_sys_exit(): a task must not return to user space holding a lock. */
+/**
+ * lockdep_sys_exit(), v2.6.24:kernel/lockdep.c: a task must not return to user space holding a
+ * lock. Prints the banner (no kernel version line) and the held locks, no stack.
+ */
 export function lockdep_sys_exit(syscall = ''): void {
   if (!lockdepState().debug_locks) return;
   const t = current;
   const h = t.ext[HELD] as held_lock[] | undefined;
   if (h === undefined || h.length === 0) return;
-  const headline = 'WARNING: lock held when returning to user space!';
+  const headline = '[ BUG: lock held when returning to user space! ]';
   const first = h[0]!;
   const bt = first.acquire_bt;
   raiseReport(
@@ -348,6 +420,7 @@ export function lockdep_sys_exit(syscall = ''): void {
       ...lockdep_print_held_locks(t),
       ...(syscall ? [`(lockstep: on the return from the ${syscall} system call)`] : []),
     ],
+    false,
   );
 }
 
@@ -361,7 +434,7 @@ export function debug_check_no_locks_held(t: task_struct = current): void {
 
 on_task_exit(debug_check_no_locks_held);
 
-// ---- printouts ----
+// ---- printouts, in v2.6.24:kernel/lockdep.c's words ----
 
 /** __print_lock_name(): "name", "name#2" for a second key with that name, "/N" for a subclass. */
 function __print_lock_name(c: lock_class): string {
@@ -371,9 +444,24 @@ function __print_lock_name(c: lock_class): string {
   return s;
 }
 
-/** print_lock_name(): " (name){....}" (no irq usage bits in the model). */
+/**
+ * get_usage_chars(), v2.6.24:kernel/lockdep.c: hardirq, softirq, hardirq-read, softirq-read;
+ * '+' used in that irq context, '-' taken with that irq enabled, '?' both (reads), '.' neither.
+ */
+export function get_usage_chars(usage_mask: number): string {
+  const has = (f: number): boolean => (usage_mask & f) !== 0;
+  const c1 = has(LOCKF_USED_IN_HARDIRQ) ? '+' : has(LOCKF_ENABLED_HARDIRQS) ? '-' : '.';
+  const c2 = has(LOCKF_USED_IN_SOFTIRQ) ? '+' : has(LOCKF_ENABLED_SOFTIRQS) ? '-' : '.';
+  const read = (used: number, enabled: number): string =>
+    has(used) ? (has(enabled) ? '?' : '+') : has(enabled) ? '-' : '.';
+  const c3 = read(LOCKF_USED_IN_HARDIRQ_READ, LOCKF_ENABLED_HARDIRQS_READ);
+  const c4 = read(LOCKF_USED_IN_SOFTIRQ_READ, LOCKF_ENABLED_SOFTIRQS_READ);
+  return `${c1}${c2}${c3}${c4}`;
+}
+
+/** print_lock_name(): " (%s" [#%d] [/%d] "){%c%c%c%c}". */
 function print_lock_name(c: lock_class): string {
-  return ` (${__print_lock_name(c)}){....}`;
+  return ` (${__print_lock_name(c)}){${get_usage_chars(c.usage_mask)}}`;
 }
 
 /** The function whose call took the lock (acquire_ip), or "unknown" without stacks. */
@@ -381,16 +469,17 @@ function acquireSite(h: held_lock): string {
   return title_function(h.acquire_bt);
 }
 
+/** print_ip_sym() on x86_64: "[<%016lx>]" and " %s" of print_symbol (addresses not modelled). */
 function ip_sym(fn: string): string {
   return `[<ffffffff00000000>] ${fn}+0x0/0x0`;
 }
 
-/** print_lock(). */
+/** print_lock(): the name, ", at: " and print_ip_sym(acquire_ip). */
 function print_lock(h: held_lock): string {
   return `${print_lock_name(h.class)}, at: ${ip_sym(acquireSite(h))}`;
 }
 
-/** lockdep_print_held_locks(): the "N locks held by comm/pid:" list. */
+/** lockdep_print_held_locks(): "%d lock%s held by %s/%d:" and " #%d: " lines. */
 export function lockdep_print_held_locks(t: task_struct): string[] {
   const h = (t.ext[HELD] as held_lock[] | undefined) ?? [];
   if (h.length === 0) return [`no locks held by ${t.comm}/${t.pid}.`];
@@ -400,25 +489,39 @@ export function lockdep_print_held_locks(t: task_struct): string[] {
   ];
 }
 
-/** print_stack_trace(trace, 6). */
-function print_stack_trace(bt: Backtrace): string[] {
-  return bt.map((f) => `      ${ip_sym(f)}`);
+/**
+ * __debug_show_held_locks() (v2.6.25:kernel/lockdep.c, used by the hung-task check): the held
+ * locks, or "INFO: lockdep is turned off." after a report.
+ */
+export function debug_show_held_locks(t: task_struct): string[] {
+  if (!lockdepState().debug_locks) return ['INFO: lockdep is turned off.'];
+  return lockdep_print_held_locks(t);
 }
 
-/** dump_stack() after "stack backtrace:". */
+/** print_stack_trace(trace, 6), v2.6.24:kernel/stacktrace.c: spaces + 1 blanks, print_ip_sym. */
+function print_stack_trace(bt: Backtrace): string[] {
+  return bt.map((f) => `       ${ip_sym(f)}`);
+}
+
+/**
+ * "stack backtrace:" and dump_stack() (v2.6.24:arch/x86/kernel/traps_64.c: "Pid: %d, comm:
+ * %.20s %s %s %.*s", then show_trace()'s "\nCall Trace:\n" and printk_address lines).
+ */
 function dump_stack(t: task_struct, bt: Backtrace): string[] {
   return [
     '',
     'stack backtrace:',
     `Pid: ${t.pid}, comm: ${t.comm} Not tainted 2.6.24 #1`,
+    '',
     'Call Trace:',
     ...bt.map((f) => ` ${ip_sym(f)}`),
   ];
 }
 
-/** The banner every lockdep report opens with. */
-function banner(headline: string, width = headline.length): string[] {
-  return ['='.repeat(width), headline, KERNEL_IDENT, '-'.repeat(width)];
+/** The banner: "\n", '=' and '-' rules as wide as the bracketed headline, maybe the version. */
+function banner(headline: string, version: boolean): string[] {
+  const w = headline.length;
+  return ['', '='.repeat(w), headline, ...(version ? [KERNEL_IDENT] : []), '-'.repeat(w)];
 }
 
 function raiseReport(
@@ -428,7 +531,7 @@ function raiseReport(
   headline: string,
   bt: Backtrace,
   body: string[],
-  width?: number,
+  version: boolean,
 ): void {
   // debug_locks_off(): one report, then lockdep is off. With panic_on_warn the run stops here.
   const st = lockdepState();
@@ -438,7 +541,7 @@ function raiseReport(
     kind,
     title,
     headline,
-    text: [...banner(headline, width), ...body].join('\n'),
+    text: [...banner(headline, version), ...body].join('\n'),
     task: { pid: t.pid, comm: t.comm },
     backtrace: bt,
   });
@@ -449,7 +552,10 @@ function withSite(next: held_lock, bt: Backtrace): void {
   if (next.acquire_bt.length === 0) next.acquire_bt = afterLockAcquire(bt);
 }
 
-/** print_circular_bug(): the chain, the two-CPU scenario and the held locks. */
+/**
+ * print_circular_bug_header/_entry/_tail(), v2.6.24:kernel/lockdep.c: the chain and the held
+ * locks (2.6.24 has no "Possible unsafe locking scenario" yet).
+ */
 function print_circular_bug(
   t: task_struct,
   path: lock_list[],
@@ -459,7 +565,7 @@ function print_circular_bug(
 ): void {
   const bt = kernelStack();
   withSite(next, bt);
-  const headline = 'WARNING: possible circular locking dependency detected';
+  const headline = '[ INFO: possible circular locking dependency detected ]';
   const lines = [
     `${t.comm}/${t.pid} is trying to acquire lock:`,
     print_lock(next),
@@ -473,14 +579,13 @@ function print_circular_bug(
     'the existing dependency chain (in reverse order) is:',
   ];
   // path[0] is the entry for prev's class; the last is the root, next's class, whose trace is
-  // this acquisition's own stack.
+  // this acquisition's own stack (print_circular_bug_tail saves it).
   for (let depth = path.length - 1, i = 0; i < path.length; i++, depth--) {
     const entry = path[i]!;
     lines.push('', `-> #${depth}${print_lock_name(entry.class)}:`);
     lines.push(...print_stack_trace(i === path.length - 1 ? trace : entry.trace));
   }
   lines.push('', 'other info that might help us debug this:', '');
-  lines.push(...print_circular_lock_scenario(next.class, prev.class, path[1]!.class));
   lines.push(...lockdep_print_held_locks(t), ...dump_stack(t, bt));
   raiseReport(
     t,
@@ -489,94 +594,76 @@ function print_circular_bug(
     headline,
     bt,
     lines,
+    true,
   );
 }
 
-/** print_circular_lock_scenario(): source is being taken while target is held. */
-function print_circular_lock_scenario(
-  source: lock_class,
-  target: lock_class,
-  parent: lock_class,
-): string[] {
-  const s = __print_lock_name(source);
-  const tg = __print_lock_name(target);
-  const p = __print_lock_name(parent);
-  const out: string[] = [];
-  if (parent !== source) out.push('Chain exists of:', `  ${s} --> ${p} --> ${tg}`, '');
-  const cpu1 = ' '.repeat(31);
-  out.push(
-    ' Possible unsafe locking scenario:',
-    '',
-    '       CPU0                    CPU1',
-    '       ----                    ----',
-    `  lock(${tg});`,
-    `${cpu1}lock(${p});`,
-    `${cpu1}lock(${tg});`,
-    `  lock(${s});`,
-    '',
-    ' *** DEADLOCK ***',
-    '',
-  );
-  return out;
-}
-
-/** print_deadlock_bug(): "possible recursive locking detected". */
+/** print_deadlock_bug(), v2.6.24:kernel/lockdep.c: "possible recursive locking detected". */
 function print_deadlock_bug(t: task_struct, prev: held_lock, next: held_lock): void {
   const bt = kernelStack();
   withSite(next, bt);
-  const headline = 'WARNING: possible recursive locking detected';
-  raiseReport(t, 'lockdep-recursive', `possible deadlock in ${title_function(bt)}`, headline, bt, [
-    `${t.comm}/${t.pid} is trying to acquire lock:`,
-    print_lock(next),
-    '',
-    'but task is already holding lock:',
-    print_lock(prev),
-    '',
-    'other info that might help us debug this:',
-    ' Possible unsafe locking scenario:',
-    '',
-    '       CPU0',
-    '       ----',
-    `  lock(${__print_lock_name(prev.class)});`,
-    `  lock(${__print_lock_name(next.class)});`,
-    '',
-    ' *** DEADLOCK ***',
-    '',
-    ' May be due to missing lock nesting notation',
-    '',
-    ...lockdep_print_held_locks(t),
-    ...dump_stack(t, bt),
-  ]);
+  const headline = '[ INFO: possible recursive locking detected ]';
+  raiseReport(
+    t,
+    'lockdep-recursive',
+    `possible deadlock in ${title_function(bt)}`,
+    headline,
+    bt,
+    [
+      `${t.comm}/${t.pid} is trying to acquire lock:`,
+      print_lock(next),
+      '',
+      'but task is already holding lock:',
+      print_lock(prev),
+      '',
+      'other info that might help us debug this:',
+      ...lockdep_print_held_locks(t),
+      ...dump_stack(t, bt),
+    ],
+    true,
+  );
 }
 
-/** print_unlock_imbalance_bug(). */
+/** print_unlock_inbalance_bug(), v2.6.24:kernel/lockdep.c (no kernel version line). */
 function print_unlock_imbalance_bug(t: task_struct, map: lockdep_map): void {
   const bt = kernelStack();
   const fn = title_function(bt);
-  const headline = 'WARNING: bad unlock balance detected!';
-  raiseReport(t, 'lockdep-bad-unlock', `WARNING: bad unlock balance in ${fn}`, headline, bt, [
-    `${t.comm}/${t.pid} is trying to release lock (${map.name}) at:`,
-    ip_sym(fn),
-    'but there are no more locks to release!',
-    '',
-    'other info that might help us debug this:',
-    ...lockdep_print_held_locks(t),
-    ...dump_stack(t, bt),
-  ]);
+  const headline = '[ BUG: bad unlock balance detected! ]';
+  raiseReport(
+    t,
+    'lockdep-bad-unlock',
+    `WARNING: bad unlock balance in ${fn}`,
+    headline,
+    bt,
+    [
+      `${t.comm}/${t.pid} is trying to release lock (${map.name}) at:`,
+      ip_sym(fn),
+      'but there are no more locks to release!',
+      '',
+      'other info that might help us debug this:',
+      ...lockdep_print_held_locks(t),
+      ...dump_stack(t, bt),
+    ],
+    false,
+  );
 }
 
-/** print_held_locks_bug() (debug_check_no_locks_held at do_exit). */
+/** print_held_locks_bug() (debug_check_no_locks_held at do_exit), v2.6.24:kernel/lockdep.c. */
 function print_held_locks_bug(t: task_struct, h: held_lock[]): void {
   const bt = kernelStack();
-  const headline = `WARNING: ${t.comm}/${t.pid} still has locks held!`;
+  const headline = '[ BUG: lock held at task exit time! ]';
   raiseReport(
     t,
     'lockdep-exit',
     `WARNING: still has locks held in ${acquireSite(h[0]!)}`,
     headline,
     h[0]!.acquire_bt,
-    [...lockdep_print_held_locks(t), ...dump_stack(t, bt)],
-    36,
+    [
+      `${t.comm}/${t.pid} is exiting with locks still held!`,
+      ...lockdep_print_held_locks(t),
+      ...dump_stack(t, bt),
+    ],
+    false,
   );
 }
 

@@ -37,13 +37,19 @@ export interface load_result {
 }
 
 /**
- * resolve_symbols(): link `name` against its providers. Prints "name: Unknown symbol sym"
- * for each missing one, as the kernel does, and returns -ENOENT.
+ * resolve_symbols(): link `name` against its providers, as simplify_symbols() does
+ * (v2.6.24:kernel/module.c): each undefined symbol of the module's symbol table is resolved
+ * once, and one that no provider exports prints KERN_WARNING "%s: Unknown symbol %s" once.
+ * Returns -ENOENT when any is missing.
  */
 export function resolve_symbols(name: string, imports: module_imports): load_result {
   const missing: string[] = [];
+  const seen = new Set<string>();
   for (const { table, symbols } of Object.values(imports)) {
     for (const sym of symbols) {
+      // The ELF symbol table names each undefined symbol once.
+      if (seen.has(sym)) continue;
+      seen.add(sym);
       if (!Object.hasOwn(table, sym) || table[sym] === undefined) {
         missing.push(sym);
         printk(`${KERN_WARNING}${name}: Unknown symbol ${sym}\n`);
@@ -53,7 +59,11 @@ export function resolve_symbols(name: string, imports: module_imports): load_res
   return { error: missing.length > 0 ? -ENOENT : 0, missing };
 }
 
-/** The report for a module that failed to load for an unknown symbol. */
+/**
+ * The report for a module that failed to load for an unknown symbol. The kernel's lines were
+ * printed by resolve_symbols() (the headline is the first); the text adds only what insmod
+ * says in user space, so dmesg does not show them twice.
+ */
 export function unknown_symbol_report(name: string, missing: readonly string[]): Report {
   const headline = `${name}: Unknown symbol ${missing[0] ?? '?'}`;
   return {
@@ -61,8 +71,8 @@ export function unknown_symbol_report(name: string, missing: readonly string[]):
     title: `Unknown symbol ${missing[0] ?? '?'} in module ${name}`,
     headline,
     text: [
-      ...missing.map((s) => `${name}: Unknown symbol ${s}`),
       `insmod: error inserting '${name}.ko': -1 Unknown symbol in module`,
+      `(lockstep: insmod's own message; the kernel printed "${headline}"${missing.length > 1 ? ` and ${missing.length - 1} more` : ''})`,
     ].join('\n'),
     task: { pid: current.pid, comm: current.comm },
     backtrace: [],

@@ -15,7 +15,9 @@
  */
 
 import { atomic_t, kref } from './atomic.js';
-import { KERN_NOTICE, printk } from './printk.js';
+import { resolve_member, spin_lock_first_touch, struct_layout_of } from './layout.js';
+import { lockdep_debug_locks } from './lockdep.js';
+import { KERN_NOTICE, KERN_WARNING, printk } from './printk.js';
 import { LockstepUsageError, type Report, RULE } from './report.js';
 import { current, type Kfn, type Machine, SP_PREEMPT, this_machine } from './sched.js';
 import { type Backtrace, capture_backtrace, title_function, title_skip } from './stack.js';
@@ -28,7 +30,10 @@ export const GFP_NOFS = 0x50;
 export interface slab_obj {
   readonly addr: bigint;
   readonly type: string;
-  /** Size of the struct: 8 bytes a field, embedded structs inline. */
+  /**
+   * Size of the struct: from its x86_64 layout (layout.ts) when one is registered under its
+   * type name (times the length for a kcalloc'd array), else 8 bytes a model field.
+   */
   readonly size: number;
   readonly seq: number;
   readonly alloc_bt: Backtrace;
@@ -168,19 +173,16 @@ function should_failslab(s: SlabState, f: FailslabConfig, type: string, bt: Back
   return true;
 }
 
-/** fail_dump() with verbose=2: the notice and a stack dump go to the kernel log. */
-function fail_dump(f: FailslabConfig, type: string, bt: Backtrace, left: number): void {
+/**
+ * fail_dump() with verbose=2, v2.6.24:lib/fault-inject.c: "FAULT_INJECTION: forcing a
+ * failure" at KERN_NOTICE, then dump_stack() at the default level. (The attribute line and
+ * the period came later.)
+ */
+function fail_dump(_f: FailslabConfig, type: string, bt: Backtrace, _left: number): void {
   const m = this_machine();
   m.emit(current.pid, 'failslab', type, { site: title_function(bt) });
-  const viaNth = f.nth !== undefined && f.site === undefined && f.type === undefined;
-  const lines = [
-    'FAULT_INJECTION: forcing a failure.',
-    `name failslab, interval 1, probability ${viaNth ? 0 : 100}, space 0, times ${left}`,
-    dumpStackHeader(),
-    'Call Trace:',
-    ...stackLines(bt),
-  ];
-  for (const line of lines) printk(`${KERN_NOTICE}${line}\n`);
+  printk(`${KERN_NOTICE}FAULT_INJECTION: forcing a failure\n`);
+  for (const line of [...dumpStack(), ...stackLines(bt)]) printk(`${KERN_WARNING}${line}\n`);
 }
 
 /** Metadata of a kmalloc'd object, or undefined for anything else. */
@@ -213,7 +215,12 @@ export function* kmalloc<T extends object>(
   if (slab_meta(obj) !== undefined || EMBEDDED.has(obj))
     throw new LockstepUsageError(`kmalloc(${type}): the initialiser returned an existing struct`);
   const embedded: object[] = [];
-  const size = Math.max(8, claimEmbedded(obj, obj, '', 0, embedded));
+  const modelSize = Math.max(8, claimEmbedded(obj, obj, '', 0, embedded));
+  const layout = struct_layout_of(type);
+  const size =
+    layout === undefined
+      ? modelSize
+      : layout.size * (Array.isArray(obj) ? Math.max(1, obj.length) : 1);
   const seq = s.seq++;
   const addr = s.nextAddr;
   s.nextAddr += BigInt(Math.max(cacheSize(size), 64));
@@ -383,13 +390,46 @@ function hex(a: bigint): string {
   return a.toString(16).padStart(16, '0');
 }
 
+/** show_trace()'s printk_address lines, v2.6.24:arch/x86/kernel/traps_64.c. */
 function stackLines(bt: Backtrace): string[] {
-  return bt.map((f) => ` ${f}+0x0/0x0`);
+  return bt.map((f) => ` [<ffffffff00000000>] ${f}+0x0/0x0`);
 }
 
-/** The header dump_stack() prints. */
-function dumpStackHeader(): string {
-  return `CPU: 0 PID: ${current.pid} Comm: ${current.comm} Not tainted 2.6.24 #1`;
+/**
+ * dump_stack()'s header as 2.6.24 x86_64 prints it (v2.6.24:arch/x86/kernel/traps_64.c:
+ * "Pid: %d, comm: %.20s %s %s %.*s", then show_trace()'s "\nCall Trace:\n").
+ */
+function dumpStack(): string[] {
+  return [`Pid: ${current.pid}, comm: ${current.comm} Not tainted 2.6.24 #1`, '', 'Call Trace:'];
+}
+
+/**
+ * The bytes a bad access touches: the C field's offset and size from the struct's layout. A
+ * spinlock_t member is read by the lock function it is handed to, at the field lock_member()
+ * names; a model field with no C counterpart falls back to the model's 8-byte slots.
+ */
+function c_access(
+  meta: slab_obj,
+  member: string,
+  modelOffset: number,
+): { offset: number; size: number; note: string } {
+  const layout = struct_layout_of(meta.type);
+  if (layout === undefined)
+    return { offset: modelOffset, size: 8, note: `no layout for struct ${meta.type}` };
+  // A kcalloc'd array's members start with the element index ("0.sp_lock").
+  const path = member.split('.');
+  let { loc, rest } = resolve_member(layout, path);
+  if (loc !== undefined && rest.length === 0 && loc.ctype === 'spinlock_t') {
+    const touch = spin_lock_first_touch(lockdep_debug_locks());
+    ({ loc, rest } = resolve_member(layout, [...path, ...touch]));
+  }
+  if (loc === undefined || rest.length > 0)
+    return {
+      offset: modelOffset,
+      size: 8,
+      note: `struct ${layout.name} has no C field ${member}: the model's own offset`,
+    };
+  return { offset: loc.offset, size: loc.size, note: `${loc.ctype} at offset ${loc.offset}` };
 }
 
 /** The running machine, or a usage error when a freed object is touched outside a run. */
@@ -413,23 +453,24 @@ function kasan_report(
   );
   const bt = capture_backtrace();
   const fn = title_function(bt);
-  const addr = meta.addr + BigInt(offset);
+  const at = c_access(meta, member, offset);
+  const addr = meta.addr + BigInt(at.offset);
   const cache = cacheSize(meta.size);
   const text = [
     RULE,
     `BUG: KASAN: use-after-free in ${fn}+0x0/0x0`,
-    `${access} of size 8 at addr ${hex(addr)} by task ${current.comm}/${current.pid}`,
+    `${access} of size ${at.size} at addr ${hex(addr)} by task ${current.comm}/${current.pid}`,
     '',
-    dumpStackHeader(),
-    'Call Trace:',
+    ...dumpStack(),
     ...stackLines(bt),
     '',
     ...allocFreeLines(meta),
     `The buggy address belongs to the object at ${hex(meta.addr)}`,
     ` which belongs to the cache kmalloc-${cache} of size ${cache}`,
-    `The buggy address is located ${offset} bytes inside of`,
+    `The buggy address is located ${at.offset} bytes inside of`,
     ` ${cache}-byte region [${hex(meta.addr)}, ${hex(meta.addr + BigInt(cache))})`,
-    `(lockstep: ${access.toLowerCase()} of ${meta.type}.${member}; ${whoLine(meta)})`,
+    `(lockstep: ${access.toLowerCase()} of ${meta.type}.${member}, ${at.note}; ${whoLine(meta)})`,
+    '(lockstep: KASAN arrived in Linux 4.0; the model runs it on 2.6.24 as a later tool, in its own words)',
     RULE,
   ];
   return m.raise(
@@ -454,8 +495,7 @@ function kasan_report_invalid_free(obj: object, freed?: slab_obj): never {
     RULE,
     `BUG: KASAN: double-free or invalid-free in ${fn}+0x0/0x0`,
     '',
-    dumpStackHeader(),
-    'Call Trace:',
+    ...dumpStack(),
     ...stackLines(bt),
     '',
     ...(meta === undefined

@@ -3,7 +3,15 @@
  * runqueue in TASK_SPINNING until the holder releases it. The _bh/_irq/_irqsave spellings
  * behave alike here: the model has no interrupts to disable.
  */
-import { lock_acquire, lock_release, lockdep_map } from './lockdep.js';
+import {
+  local_bh_disable,
+  local_bh_enable,
+  local_irq_disable,
+  local_irq_enable,
+  lock_acquire,
+  lock_release,
+  lockdep_map,
+} from './lockdep.js';
 import type { Report } from './report.js';
 import {
   current,
@@ -91,17 +99,30 @@ export function spin_is_locked(lock: spinlock_t): boolean {
   return lock.owner !== null;
 }
 
-export const spin_lock_bh = spin_lock;
-export const spin_unlock_bh = spin_unlock;
-export const spin_lock_irq = spin_lock;
-export const spin_unlock_irq = spin_unlock;
+// The _bh/_irq spellings tell lockdep that softirqs/hardirqs are off (its usage bits).
+export function* spin_lock_bh(lock: spinlock_t): Kfn {
+  local_bh_disable();
+  yield* spin_lock(lock);
+}
+export function* spin_unlock_bh(lock: spinlock_t): Kfn {
+  yield* spin_unlock(lock);
+  local_bh_enable();
+}
+export function* spin_lock_irq(lock: spinlock_t): Kfn {
+  local_irq_disable();
+  yield* spin_lock(lock);
+}
+export function* spin_unlock_irq(lock: spinlock_t): Kfn {
+  yield* spin_unlock(lock);
+  local_irq_enable();
+}
 /** spin_lock_irqsave(): the flags are meaningless in the model; returns 0. */
 export function* spin_lock_irqsave(lock: spinlock_t): Kfn<number> {
-  yield* spin_lock(lock);
+  yield* spin_lock_irq(lock);
   return 0;
 }
 export function* spin_unlock_irqrestore(lock: spinlock_t, _flags: number): Kfn {
-  yield* spin_unlock(lock);
+  yield* spin_unlock_irq(lock);
 }
 
 /**
@@ -142,6 +163,10 @@ title_skip(
   'spin_trylock',
   'spin_lock_irqsave',
   'spin_unlock_irqrestore',
+  'spin_lock_bh',
+  'spin_unlock_bh',
+  'spin_lock_irq',
+  'spin_unlock_irq',
   '__raw_spin_lock',
   '__raw_spin_unlock',
 );

@@ -53,7 +53,7 @@ describe('panic_on_warn', () => {
     expect(r.report?.title).toBe('KASAN: use-after-free Read in use_after_free');
     expect(r.warnings.map((w) => w.kind)).toEqual(['lockdep-circular']);
     const dmesg = m.log.map((l) => l.text);
-    expect(dmesg).toContain('WARNING: possible circular locking dependency detected');
+    expect(dmesg).toContain('[ INFO: possible circular locking dependency detected ]');
   });
 
   it('when off, a run with only a warning ends clean with the warning recorded', () => {

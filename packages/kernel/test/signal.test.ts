@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import {
   allow_signal,
   block_all_signals,
+  clear_sigpending,
   current,
+  disallow_signal,
   EINVAL,
   ESRCH,
   fatal_signal_pending,
@@ -14,14 +16,21 @@ import {
   kthread_spawn,
   Machine,
   msleep,
+  recalc_sigpending,
+  SIG_BLOCK,
+  SIG_SETMASK,
   SIGKILL,
   SIGTERM,
   sched_point,
   schedule_timeout_interruptible,
   schedule_timeout_uninterruptible,
   send_sig,
+  sigismember_pending,
   signal_pending,
   signalled,
+  sigprocmask,
+  type sigset_t,
+  test_tsk_sigpending,
 } from '../src/index.js';
 
 describe('signals', () => {
@@ -167,5 +176,128 @@ describe('signals', () => {
     );
     expect(m.run().outcome).toBe('clean');
     expect(got).toEqual([-EINVAL, -EINVAL, 0]);
+  });
+
+  it('clear_thread_flag(TIF_SIGPENDING) keeps the signal queued; recalc_sigpending sets the flag again', () => {
+    // What lockd_down and svc_register do in 2.6.24: clear the flag so that an interruptible
+    // sleep really sleeps, then recalculate it from the pending set afterwards.
+    const m = new Machine();
+    const got: Array<string | boolean | number> = [];
+    const k = kthread_spawn(
+      function* svc_register_like(_: null) {
+        allow_signal(SIGKILL);
+        yield* msleep(5); // SIGKILL arrives meanwhile
+        got.push(signalled(), sigismember_pending(current, SIGKILL));
+        clear_sigpending();
+        got.push(signalled(), sigismember_pending(current, SIGKILL));
+        const left = yield* schedule_timeout_interruptible(100);
+        got.push(`slept to @${jiffies} left ${left}`);
+        recalc_sigpending();
+        got.push(signalled(), fatal_signal_pending(current));
+        return 0;
+      },
+      null,
+      'lockd',
+      m,
+    );
+    m.spawn_user('rmmod', function* () {
+      yield* msleep(2);
+      send_sig(SIGKILL, k, 1);
+    });
+    expect(m.run().outcome).toBe('clean');
+    expect(got).toEqual([true, true, false, true, 'slept to @106 left 0', true, true]);
+  });
+
+  it('a signal sent while the flag is cleared sets it again and wakes the sleeper', () => {
+    const m = new Machine();
+    const got: Array<string | boolean> = [];
+    const k = kthread_spawn(
+      function* (_: null) {
+        allow_signal(SIGTERM);
+        clear_sigpending();
+        yield* schedule_timeout_interruptible(100);
+        got.push(`woke @${jiffies}`, signalled());
+        return 0;
+      },
+      null,
+      'k',
+      m,
+    );
+    m.spawn_user('sender', function* () {
+      yield* msleep(7);
+      send_sig(SIGTERM, k, 1);
+    });
+    expect(m.run().outcome).toBe('clean');
+    expect(got).toEqual(['woke @8', true]); // msleep(7) sleeps 8 jiffies
+  });
+
+  it('a blocked signal is queued without the flag or a wake-up; sigprocmask recalculates', () => {
+    const m = new Machine();
+    const got: Array<string | boolean | number> = [];
+    const k = kthread_spawn(
+      function* (_: null) {
+        allow_signal(SIGTERM);
+        const old: sigset_t = { sig: 0 };
+        got.push(sigprocmask(SIG_BLOCK, { sig: 1 << (SIGTERM - 1) }, old));
+        const left = yield* schedule_timeout_interruptible(50);
+        got.push(`left ${left}`, signalled(), sigismember_pending(current, SIGTERM));
+        sigprocmask(SIG_SETMASK, old, null);
+        got.push(signalled(), sigprocmask(7, old, null));
+        return 0;
+      },
+      null,
+      'k',
+      m,
+    );
+    m.spawn_user('sender', function* () {
+      yield* msleep(3);
+      send_sig(SIGTERM, k, 1);
+    });
+    expect(m.run().outcome).toBe('clean');
+    expect(got).toEqual([0, 'left 0', false, true, true, -EINVAL]);
+  });
+
+  it('flush_signals empties the set and clears the flag; disallow_signal keeps a queued signal', () => {
+    const m = new Machine();
+    const got: boolean[] = [];
+    const k = kthread_spawn(
+      function* (_: null) {
+        allow_signal(SIGTERM);
+        yield* msleep(5);
+        disallow_signal(SIGTERM);
+        got.push(signalled(), test_tsk_sigpending(current));
+        flush_signals(current);
+        got.push(signalled(), sigismember_pending(current, SIGTERM));
+        recalc_sigpending();
+        got.push(signalled());
+        return 0;
+      },
+      null,
+      'k',
+      m,
+    );
+    m.spawn_user('sender', function* () {
+      yield* msleep(1);
+      send_sig(SIGTERM, k, 1);
+    });
+    expect(m.run().outcome).toBe('clean');
+    expect(got).toEqual([true, true, false, false, false]);
+  });
+
+  it('daemonize flushes what was queued before it blocked everything', () => {
+    const m = new Machine();
+    const got: boolean[] = [];
+    const t = m.create_task('klockd', 'kthread', function* () {
+      yield* msleep(5);
+      got.push(signalled());
+      block_all_signals(current);
+      got.push(signalled(), sigismember_pending(current, SIGKILL));
+    });
+    m.spawn_user('killer', function* () {
+      yield* msleep(1);
+      send_sig(SIGKILL, t, 1);
+    });
+    expect(m.run().outcome).toBe('clean');
+    expect(got).toEqual([true, false, false]);
   });
 });

@@ -3,9 +3,7 @@
  * (nlm_rqst), cookies, and nlm_async_call(), which lockd uses to send GRANTED_MSG.
  */
 import {
-  atomic_dec_and_test,
-  atomic_set,
-  atomic_t,
+  BUG_ON,
   DEFINE_STATIC,
   ENOLCK,
   HZ,
@@ -32,16 +30,21 @@ const clntproc_c = DEFINE_STATIC('fs/lockd/clntproc.c', () => ({
   nlm_cookie: 0x1234,
 }));
 
-/** nlmclnt_next_cookie(), 2.6.24: a new 4-byte cookie. */
+/**
+ * nlmclnt_next_cookie(), v2.6.24:fs/lockd/clntproc.c: a new 4-byte cookie, the counter after
+ * atomic_inc_return() (the first is 0x1235). Leaves out the scheduling point of the atomic
+ * operation (only the value matters) and the byte order of the memcpy (hex of the value).
+ */
 export function nlmclnt_next_cookie(): nlm_cookie {
   const s = clntproc_c();
-  const c = s.nlm_cookie++;
+  const c = ++s.nlm_cookie;
   return (c >>> 0).toString(16).padStart(8, '0');
 }
 
 /**
- * nlm_alloc_call(), 2.6.24: a call object owning `host`'s reference. On allocation failure it
- * waits 5 s and retries until signalled; then it drops the host and returns NULL.
+ * nlm_alloc_call(), v2.6.24:fs/lockd/clntproc.c: a call object owning `host`'s reference. On
+ * allocation failure it waits 5 s and retries until signalled; then it drops the host and
+ * returns NULL. No a_count: the call's reference count came in 2.6.26 (5e7f37a7).
  */
 export function* nlm_alloc_call(host: nlm_host): Kfn<nlm_rqst | null> {
   for (;;) {
@@ -53,13 +56,11 @@ export function* nlm_alloc_call(host: nlm_host): Kfn<nlm_rqst | null> {
         a_args: { cookie: '', lock: nlm_lock_struct(), block: 0, reclaim: 0, state: 0, monitor: 0 },
         a_res: { cookie: '', status: 0, lock: nlm_lock_struct() },
         a_block: null,
-        a_count: new atomic_t(0),
         a_retries: 0,
         a_owner: '',
       }),
     );
     if (call !== null) {
-      atomic_set(call.a_count, 1);
       locks_init_lock(call.a_args.lock.fl);
       locks_init_lock(call.a_res.lock.fl);
       call.a_host = host;
@@ -73,16 +74,25 @@ export function* nlm_alloc_call(host: nlm_host): Kfn<nlm_rqst | null> {
   return null;
 }
 
-/** nlm_release_call(), 2.6.24: the last reference drops the host and frees the call. */
+/**
+ * nlm_release_call(), v2.6.24:fs/lockd/clntproc.c: drop the host and free the call, at once
+ * (no reference count before 5e7f37a7, 2.6.26). nlmclnt_release_lockargs() only checks that
+ * the lock has no fl_ops.
+ */
 export function* nlm_release_call(call: nlm_rqst): Kfn {
-  if (!(yield* atomic_dec_and_test(call.a_count))) return;
   yield* nlm_release_host(call.a_host);
+  nlmclnt_release_lockargs(call);
   kfree(call);
 }
 
+/** nlmclnt_release_lockargs(), v2.6.24:fs/lockd/clntproc.c: BUG if the lock kept fl_ops. */
+function nlmclnt_release_lockargs(req: nlm_rqst): void {
+  BUG_ON(req.a_args.lock.fl.fl_ops != null);
+}
+
 /**
- * __nlm_async_call(), 2.6.24: bind the host (creating its RPC client, which pings it
- * synchronously) and start an asynchronous call. On failure the ops' rpc_release runs.
+ * __nlm_async_call(), v2.6.24:fs/lockd/clntproc.c: bind the host (creating its RPC client, which
+ * pings it synchronously) and start an asynchronous call. On failure the ops' rpc_release runs.
  */
 function* __nlm_async_call(
   req: nlm_rqst,
@@ -111,7 +121,10 @@ function* __nlm_async_call(
   return status;
 }
 
-/** nlm_async_call(), 2.6.24: an asynchronous NLM call with req's arguments and result. */
+/**
+ * nlm_async_call(), v2.6.24:fs/lockd/clntproc.c: an asynchronous NLM call with req's arguments and
+ * result.
+ */
 export function* nlm_async_call(req: nlm_rqst, proc: number, tk_ops: rpc_call_ops): Kfn<number> {
   const msg: rpc_message = { rpc_proc: null, rpc_argp: req.a_args, rpc_resp: req.a_res };
   return yield* __nlm_async_call(req, proc, msg, tk_ops);

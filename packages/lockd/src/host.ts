@@ -54,28 +54,33 @@ const host_c = DEFINE_STATIC('fs/lockd/host.c', () => ({
   nlm_host_mutex: DEFINE_MUTEX('nlm_host_mutex'),
 }));
 
+/** NLM_HOST_EXPIRE, v2.6.24:fs/lockd/host.c: how long an unused host lives. */
 function NLM_HOST_EXPIRE(): number {
   return host_c().nrhosts > NLM_HOST_MAX ? 300 * HZ : 120 * HZ;
 }
+/** NLM_HOST_COLLECT, v2.6.24:fs/lockd/host.c: how often nlm_lookup_host() collects garbage. */
 function NLM_HOST_COLLECT(): number {
   return host_c().nrhosts > NLM_HOST_MAX ? 120 * HZ : 60 * HZ;
 }
 
+/** time_before(), v2.6.24:include/linux/jiffies.h (no wraparound in the model's jiffies). */
 function time_before(a: number, b: number): boolean {
   return time_after(b, a);
 }
+/** time_after_eq(), v2.6.24:include/linux/jiffies.h (no wraparound in the model's jiffies). */
 function time_after_eq(a: number, b: number): boolean {
   return a >= b;
 }
 
-/** nlm_cmp_addr(): same IP address (ports do not count). */
+/** nlm_cmp_addr(), v2.6.24:include/linux/lockd/lockd.h: same IP address (ports do not count). */
 function nlm_cmp_addr(a: sockaddr_in, b: sockaddr_in): boolean {
   return a.host === b.host;
 }
 
 /**
- * nlm_lookup_host(), 2.6.24: find (moving it to the front) or create the host, taking a
- * reference; runs the garbage collector when it is due. NULL when allocation fails.
+ * nlm_lookup_host(), v2.6.24:fs/lockd/host.c: find (moving it to the front) or create the
+ * host, taking a reference; runs the garbage collector when it is due. NULL when allocation
+ * fails. Leaves out the NSM handle (h_name is the caller's name), h_saddr and the 32 chains.
  */
 function* nlm_lookup_host(
   server: number,
@@ -143,13 +148,16 @@ function* nlm_lookup_host(
     INIT_LIST_HEAD(host.h_lockowners);
     INIT_LIST_HEAD(host.h_granted);
     INIT_LIST_HEAD(host.h_reclaim);
-    s.nrhosts++;
+    if (++s.nrhosts > NLM_HOST_MAX) s.next_gc = 0;
   }
   yield* mutex_unlock(s.nlm_host_mutex);
   return host;
 }
 
-/** nlm_destroy_host(), 2.6.24: shut down its RPC client and free it (nsm_unmonitor left out). */
+/**
+ * nlm_destroy_host(), v2.6.24:fs/lockd/host.c: shut down its RPC client and free it (nsm_unmonitor
+ * left out).
+ */
 function* nlm_destroy_host(host: nlm_host): Kfn {
   BUG_ON(!list_empty(host.h_lockowners));
   BUG_ON(atomic_read(host.h_count) !== 0);
@@ -159,7 +167,10 @@ function* nlm_destroy_host(host: nlm_host): Kfn {
   kfree(host);
 }
 
-/** nlmsvc_lookup_host(), 2.6.24: the host a request came from (lockd is its server). */
+/**
+ * nlmsvc_lookup_host(), v2.6.24:fs/lockd/host.c: the host a request came from (lockd is its
+ * server).
+ */
 export function* nlmsvc_lookup_host(
   rqstp: svc_rqst,
   hostname: string,
@@ -176,9 +187,9 @@ export function* nlmsvc_lookup_host(
 }
 
 /**
- * nlm_bind_host(), 2.6.24: the host's RPC client, created on first use with rpc_create():
- * hard retries, autobind, and (no NOPING flag) a synchronous ping that can keep the caller
- * for a minute when the host does not answer. Rebinds every NLM_HOST_REBIND.
+ * nlm_bind_host(), v2.6.24:fs/lockd/host.c: the host's RPC client, created on first use with
+ * rpc_create(): hard retries, autobind, and (no NOPING flag) a synchronous ping that can keep the
+ * caller for a minute when the host does not answer. Rebinds every NLM_HOST_REBIND.
  */
 export function* nlm_bind_host(host: nlm_host): Kfn<rpc_clnt | null> {
   let clnt: rpc_clnt | null;
@@ -225,7 +236,7 @@ export function* nlm_bind_host(host: nlm_host): Kfn<rpc_clnt | null> {
   return clnt;
 }
 
-/** nlm_rebind_host(), 2.6.24: force a portmap lookup of the remote lockd port. */
+/** nlm_rebind_host(), v2.6.24:fs/lockd/host.c: force a portmap lookup of the remote lockd port. */
 export function nlm_rebind_host(host: nlm_host): void {
   if (host.h_rpcclnt && time_after_eq(jiffies, host.h_nextrebind)) {
     rpc_force_rebind(host.h_rpcclnt);
@@ -233,7 +244,7 @@ export function nlm_rebind_host(host: nlm_host): void {
   }
 }
 
-/** nlm_get_host(), 2.6.24: a reference; also pushes the expiry back. */
+/** nlm_get_host(), v2.6.24:fs/lockd/host.c: a reference; also pushes the expiry back. */
 export function* nlm_get_host(host: nlm_host | null): Kfn<nlm_host | null> {
   if (host) {
     yield* atomic_inc(host.h_count);
@@ -242,7 +253,10 @@ export function* nlm_get_host(host: nlm_host | null): Kfn<nlm_host | null> {
   return host;
 }
 
-/** nlm_release_host(), 2.6.24: drop a reference (the host stays until garbage collected). */
+/**
+ * nlm_release_host(), v2.6.24:fs/lockd/host.c: drop a reference (the host stays until garbage
+ * collected).
+ */
 export function* nlm_release_host(host: nlm_host | null): Kfn {
   if (host !== null) {
     BUG_ON(atomic_read(host.h_count) < 0);
@@ -255,8 +269,8 @@ export function* nlm_release_host(host: nlm_host | null): Kfn {
 }
 
 /**
- * nlm_shutdown_hosts(), 2.6.24: expire every host and collect garbage. Hosts still in use
- * stay, and so do their RPC clients and in-flight calls: shutting down each host's client
+ * nlm_shutdown_hosts(), v2.6.24:fs/lockd/host.c: expire every host and collect garbage. Hosts still
+ * in use stay, and so do their RPC clients and in-flight calls: shutting down each host's client
  * here came in 2.6.25.
  */
 export function* nlm_shutdown_hosts(): Kfn {
@@ -275,8 +289,8 @@ export function* nlm_shutdown_hosts(): Kfn {
 }
 
 /**
- * nlm_gc_hosts(), 2.6.24: mark the hosts that hold locks or blocks, then destroy the ones
- * that are unreferenced, unmarked and expired. Called with nlm_host_mutex held.
+ * nlm_gc_hosts(), v2.6.24:fs/lockd/host.c: mark the hosts that hold locks or blocks, then destroy
+ * the ones that are unreferenced, unmarked and expired. Called with nlm_host_mutex held.
  */
 function* nlm_gc_hosts(): Kfn {
   const s = host_c();

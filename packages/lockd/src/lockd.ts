@@ -123,7 +123,6 @@ export interface nlm_rqst {
   a_args: nlm_args;
   a_res: nlm_res;
   a_block: nlm_block | null;
-  a_count: atomic_t;
   a_retries: number;
   a_owner: string;
 }
@@ -165,7 +164,10 @@ export interface nlmsvc_binding {
 /** nlm_host_match_fn_t. */
 export type nlm_host_match_fn_t = (host: nlm_host, other: nlm_host | null) => number;
 
-/** nlm_compare_locks(), lockd.h 2.6.24: same owner, pid and range; type matches or is F_UNLCK. */
+/**
+ * nlm_compare_locks(), v2.6.24:include/linux/lockd/lockd.h: same owner, pid and range; the
+ * type matches or the second is F_UNLCK.
+ */
 export function nlm_compare_locks(fl1: file_lock, fl2: file_lock): boolean {
   return (
     fl1.fl_pid === fl2.fl_pid &&

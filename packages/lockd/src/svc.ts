@@ -96,7 +96,7 @@ export interface lockd_globals_t {
 
 const LOCKD_GLOBALS = Symbol('fs/lockd globals');
 
-/** lockd's globals on `m` (default: the running machine); usable from setup code. */
+/** Model helper: lockd's globals on `m` (default: the running machine), for setup code. */
 export function lockd_globals(m: Machine = this_machine()): lockd_globals_t {
   return m.slot(LOCKD_GLOBALS, () => ({
     nlmsvc_ops: null,
@@ -110,11 +110,12 @@ export function lockd_globals(m: Machine = this_machine()): lockd_globals_t {
   }));
 }
 
-/** nlmsvc_ops (EXPORT_SYMBOL): the NFS server's binding, or NULL without nfsd. */
+/** nlmsvc_ops, v2.6.24:fs/lockd/svc.c (EXPORT_SYMBOL): the NFS server's binding, or NULL. */
 export function nlmsvc_ops(): nlmsvc_binding | null {
   return lockd_globals().nlmsvc_ops;
 }
 
+/** THIS_MODULE, v2.6.24:include/linux/module.h: lockd's struct module. */
 function THIS_MODULE(): module {
   return lockd_globals().this_module;
 }
@@ -132,11 +133,16 @@ const svc_c = DEFINE_STATIC('fs/lockd/svc.c', () => ({
   lockd_down_warned: 0,
 }));
 
+/** time_before(), v2.6.24:include/linux/jiffies.h (no wraparound in the model's jiffies). */
 function time_before(a: number, b: number): boolean {
   return time_after(b, a);
 }
 
-/** set_grace_period(), 2.6.24: start the grace period; when it ends. */
+/**
+ * set_grace_period(), v2.6.24:fs/lockd/svc.c: start the grace period; when it ends. With
+ * get_lockd_grace_period() inline; get_nfs_grace_period()'s nfsd term is left out: it is
+ * get_nfs4_grace_period(), 0 without CONFIG_NFSD_V4 (x86_64 defconfig, 2.6.24).
+ */
 function set_grace_period(): number {
   const g = lockd_globals();
   let grace_period: number;
@@ -149,16 +155,16 @@ function set_grace_period(): number {
   return grace_period + jiffies;
 }
 
-/** clear_grace_period(). */
+/** clear_grace_period(), v2.6.24:fs/lockd/svc.c. */
 function clear_grace_period(): void {
   lockd_globals().nlmsvc_grace_period = 0;
 }
 
 /**
- * lockd(), 2.6.24: the lockd kernel thread. Runs under the BKL. Serves requests until the
- * last user is gone and a signal came, or another lockd took over the pid; on the way out it
- * drops every client's locks and the hosts (unless a new lockd exists), wakes lockd_down()
- * and releases its svc thread, which frees the serv with its last reference.
+ * lockd(), v2.6.24:fs/lockd/svc.c: the lockd kernel thread. Runs under the BKL. Serves requests
+ * until the last user is gone and a signal came, or another lockd took over the pid; on the way out
+ * it drops every client's locks and the hosts (unless a new lockd exists), wakes lockd_down() and
+ * releases its svc thread, which frees the serv with its last reference.
  */
 function* lockd(rqstp: svc_rqst): Kfn {
   const s = svc_c();
@@ -238,7 +244,7 @@ function* lockd(rqstp: svc_rqst): Kfn {
   module_put_and_exit(THIS_MODULE(), 0);
 }
 
-/** find_socket(), 2.6.24: does the serv have a socket for this protocol? */
+/** find_socket(), v2.6.24:fs/lockd/svc.c: does the serv have a socket for this protocol? */
 function find_socket(serv: svc_serv, proto: number): boolean {
   for (const svsk of list_for_each_entry<svc_sock>(serv.sv_permsocks, 'sk_list'))
     if (svsk.sk_prot === proto) return true;
@@ -246,8 +252,8 @@ function find_socket(serv: svc_serv, proto: number): boolean {
 }
 
 /**
- * make_socks(), 2.6.24: make the sockets that are needed but not present; the UDP/TCP port
- * module parameters force their sockets.
+ * make_socks(), v2.6.24:fs/lockd/svc.c: make the sockets that are needed but not present; the
+ * UDP/TCP port module parameters force their sockets.
  */
 function* make_socks(serv: svc_serv, proto: number): Kfn<number> {
   const s = svc_c();
@@ -270,9 +276,9 @@ function* make_socks(serv: svc_serv, proto: number): Kfn<number> {
 }
 
 /**
- * lockd_up(), 2.6.24: count a user and bring up lockd if it is not running: create the
- * service and its sockets, fork lockd and wait until it runs, then drop the creator's
- * reference on the serv (lockd's thread holds the other).
+ * lockd_up(), v2.6.24:fs/lockd/svc.c: count a user and bring up lockd if it is not running: create
+ * the service and its sockets, fork lockd and wait until it runs, then drop the creator's reference
+ * on the serv (lockd's thread holds the other).
  */
 export function* lockd_up(proto: number): Kfn<number> {
   const s = svc_c();
@@ -321,9 +327,9 @@ export function* lockd_up(proto: number): Kfn<number> {
 }
 
 /**
- * lockd_down(), 2.6.24: drop a user; the last one sends lockd SIGKILL and waits at most a
- * second for it to exit (an interruptible, racy sleep_on). If lockd is still there it
- * clears the pid anyway ("lockd failed to exit").
+ * lockd_down(), v2.6.24:fs/lockd/svc.c: drop a user; the last one sends lockd SIGKILL and waits at
+ * most a second for it to exit (an interruptible, racy sleep_on). If lockd is still there it clears
+ * the pid anyway ("lockd failed to exit").
  */
 export function* lockd_down(): Kfn {
   const s = svc_c();
@@ -355,6 +361,7 @@ export function* lockd_down(): Kfn {
   yield* mutex_unlock(s.nlmsvc_mutex);
 }
 
+/** nlmsvc_version1/3/4, v2.6.24:fs/lockd/svc.c: one NLM version of the service. */
 function nlmsvc_version(vs_vers: number, vs_nproc: number): svc_version {
   return Object.freeze({
     vs_vers,
@@ -367,7 +374,7 @@ function nlmsvc_version(vs_vers: number, vs_nproc: number): svc_version {
   });
 }
 
-/** nlmsvc_program, 2.6.24: NLM versions 1, 3 and 4 (CONFIG_LOCKD_V4). */
+/** nlmsvc_program, v2.6.24:fs/lockd/svc.c: NLM versions 1, 3 and 4 (CONFIG_LOCKD_V4). */
 const nlmsvc_program: svc_program = Object.freeze({
   pg_prog: NLM_PROGRAM,
   pg_nvers: 5,

@@ -72,7 +72,7 @@ import {
   nlm_release_call,
   nlmclnt_next_cookie,
 } from './clntproc.js';
-import { nlm_rebind_host, nlmsvc_lookup_host } from './host.js';
+import { nlm_get_host, nlm_rebind_host, nlm_release_host, nlmsvc_lookup_host } from './host.js';
 import {
   B_GOT_CALLBACK,
   B_QUEUED,
@@ -104,8 +104,8 @@ const svclock_c = DEFINE_STATIC('fs/lockd/svclock.c', () => ({
 }));
 
 /**
- * nlmsvc_insert_block(), 2.6.24: (re)queue a block to be retried `when` jiffies from now
- * (NLM_NEVER: only when notified), keeping the list sorted by time. A block that was not
+ * nlmsvc_insert_block(), v2.6.24:fs/lockd/svclock.c: (re)queue a block to be retried `when` jiffies
+ * from now (NLM_NEVER: only when notified), keeping the list sorted by time. A block that was not
  * listed gains the list's reference.
  */
 function* nlmsvc_insert_block(block: nlm_block, when: number): Kfn {
@@ -128,7 +128,10 @@ function* nlmsvc_insert_block(block: nlm_block, when: number): Kfn {
   block.b_when = when;
 }
 
-/** nlmsvc_remove_block(), 2.6.24: take a block off the list, dropping the list's reference. */
+/**
+ * nlmsvc_remove_block(), v2.6.24:fs/lockd/svclock.c: take a block off the list, dropping the list's
+ * reference.
+ */
 function* nlmsvc_remove_block(block: nlm_block): Kfn {
   if (!list_empty(block.b_list)) {
     list_del_init(block.b_list);
@@ -136,7 +139,10 @@ function* nlmsvc_remove_block(block: nlm_block): Kfn {
   }
 }
 
-/** nlmsvc_lookup_block(), 2.6.24: the block for this file and lock, with a reference. */
+/**
+ * nlmsvc_lookup_block(), v2.6.24:fs/lockd/svclock.c: the block for this file and lock, with a
+ * reference.
+ */
 function* nlmsvc_lookup_block(file: nlm_file, lock: nlm_lock): Kfn<nlm_block | null> {
   for (const block of list_for_each_entry<nlm_block>(svclock_c().nlm_blocked, 'b_list')) {
     const fl = block.b_call!.a_args.lock.fl;
@@ -148,12 +154,14 @@ function* nlmsvc_lookup_block(file: nlm_file, lock: nlm_lock): Kfn<nlm_block | n
   return null;
 }
 
-/** nlm_cookie_match(). */
+/** nlm_cookie_match(), v2.6.24:fs/lockd/svclock.c (cookies are strings: equal bytes). */
 function nlm_cookie_match(a: nlm_cookie, b: nlm_cookie): boolean {
   return a === b;
 }
 
-/** nlmsvc_find_block(), 2.6.24: the block with this cookie, with a reference. */
+/**
+ * nlmsvc_find_block(), v2.6.24:fs/lockd/svclock.c: the block with this cookie, with a reference.
+ */
 function* nlmsvc_find_block(cookie: nlm_cookie): Kfn<nlm_block | null> {
   for (const block of list_for_each_entry<nlm_block>(svclock_c().nlm_blocked, 'b_list')) {
     if (nlm_cookie_match(block.b_call!.a_args.cookie, cookie)) {
@@ -165,20 +173,19 @@ function* nlmsvc_find_block(cookie: nlm_cookie): Kfn<nlm_block | null> {
 }
 
 /**
- * nlmsvc_create_block(), 2.6.24: a block for the request, with a host reference and the
- * call that will carry GRANTED_MSG (its own copy of the lock, FL_SLEEP, our lock manager
- * operations and a fresh cookie). b_daemon is the service of the thread that made it.
+ * nlmsvc_create_block(), v2.6.24:fs/lockd/svclock.c: a block for the request, owning the host
+ * reference the caller passes (looked up before file->f_mutex, 255129d1), and the call that
+ * will carry GRANTED_MSG (its own copy of the lock, FL_SLEEP, our lock manager operations and
+ * a fresh cookie). b_daemon is the service of the thread that made it. Leaves out the
+ * kmalloc'ed owner handle of nlmsvc_setgrantargs (the model's handle is a string).
  */
 function* nlmsvc_create_block(
   rqstp: svc_rqst,
+  host: nlm_host,
   file: nlm_file,
   lock: nlm_lock,
   _cookie: nlm_cookie,
 ): Kfn<nlm_block | null> {
-  // Create host handle for callback.
-  const host = yield* nlmsvc_lookup_host(rqstp, lock.caller, lock.len);
-  if (host === null) return null;
-
   const call = yield* nlm_alloc_call(host);
   if (call === null) return null;
 
@@ -235,8 +242,8 @@ function* nlmsvc_create_block(
 }
 
 /**
- * nlmsvc_unlink_block(), 2.6.24: stop the block waiting in the VFS and take it off
- * nlm_blocked. The caller checks whether the file can be closed.
+ * nlmsvc_unlink_block(), v2.6.24:fs/lockd/svclock.c: stop the block waiting in the VFS and take it
+ * off nlm_blocked. The caller checks whether the file can be closed.
  */
 function* nlmsvc_unlink_block(block: nlm_block): Kfn<number> {
   // Remove block from list.
@@ -245,7 +252,10 @@ function* nlmsvc_unlink_block(block: nlm_block): Kfn<number> {
   return status;
 }
 
-/** nlmsvc_free_block(), 2.6.24: the last reference; leaves the file's list, frees the call. */
+/**
+ * nlmsvc_free_block(), v2.6.24:fs/lockd/svclock.c: the last reference; leaves the file's list,
+ * frees the call.
+ */
 function* nlmsvc_free_block(k: kref): Kfn {
   const block = container_of<nlm_block>(k, 'nlm_block', 'b_count');
   const file = block.b_file!;
@@ -261,14 +271,14 @@ function* nlmsvc_free_block(k: kref): Kfn {
   kfree(block);
 }
 
-/** nlmsvc_release_block(), 2.6.24. */
+/** nlmsvc_release_block(), v2.6.24:fs/lockd/svclock.c. */
 function* nlmsvc_release_block(block: nlm_block | null): Kfn {
   if (block !== null) yield* kref_put(block.b_count, nlmsvc_free_block);
 }
 
 /**
- * nlmsvc_traverse_blocks(), 2.6.24: unlink the listed blocks of hosts that match. Blocks not
- * on nlm_blocked are left alone.
+ * nlmsvc_traverse_blocks(), v2.6.24:fs/lockd/svclock.c: unlink the listed blocks of hosts that
+ * match. Blocks not on nlm_blocked are left alone.
  */
 export function* nlmsvc_traverse_blocks(
   host: nlm_host | null,
@@ -292,7 +302,10 @@ export function* nlmsvc_traverse_blocks(
   }
 }
 
-/** nlmsvc_setgrantargs(), 2.6.24: the GRANTED call's copy of the lock (owner handle left inline). */
+/**
+ * nlmsvc_setgrantargs(), v2.6.24:fs/lockd/svclock.c: the GRANTED call's copy of the lock (owner
+ * handle left inline).
+ */
 function nlmsvc_setgrantargs(call: nlm_rqst, lock: nlm_lock): void {
   locks_copy_lock(call.a_args.lock.fl, lock.fl);
   call.a_args.lock.fh = lock.fh;
@@ -303,9 +316,10 @@ function nlmsvc_setgrantargs(call: nlm_rqst, lock: nlm_lock): void {
 }
 
 /**
- * nlmsvc_lock(), 2.6.24: try to take the lock; on conflict a blocking request is queued on
- * nlm_blocked (NLM_NEVER: until notified) and answered LCK_BLOCKED. Every request gets a
- * block (looked up, for a client that is busy-waiting, or created).
+ * nlmsvc_lock(), v2.6.24:fs/lockd/svclock.c: try to take the lock; on conflict a blocking
+ * request is queued on nlm_blocked (NLM_NEVER: until notified) and answered LCK_BLOCKED.
+ * Every request gets a block (looked up, for a client that is busy-waiting, or created). The
+ * host is looked up (nlm_host_mutex) before file->f_mutex is taken (255129d1, 2.6.23-rc9).
  */
 export function* nlmsvc_lock(
   rqstp: svc_rqst,
@@ -318,6 +332,10 @@ export function* nlmsvc_lock(
   let error: number;
   let ret: number;
 
+  // Create host handle for callback.
+  const host = yield* nlmsvc_lookup_host(rqstp, lock.caller, lock.len);
+  if (host === null) return nlm_lck_denied_nolocks;
+
   // Lock file against concurrent access.
   yield* mutex_lock(file.f_mutex);
   // biome-ignore lint/suspicious/noConfusingLabels: the kernel's "goto out"
@@ -325,7 +343,7 @@ export function* nlmsvc_lock(
     // Get existing block (in case client is busy-waiting) or create new block.
     block = yield* nlmsvc_lookup_block(file, lock);
     if (block === null) {
-      block = yield* nlmsvc_create_block(rqstp, file, lock, cookie);
+      block = yield* nlmsvc_create_block(rqstp, (yield* nlm_get_host(host))!, file, lock, cookie);
       ret = nlm_lck_denied_nolocks;
       if (block === null) break out;
       lock = block.b_call!.a_args.lock;
@@ -380,12 +398,15 @@ export function* nlmsvc_lock(
   }
   yield* mutex_unlock(file.f_mutex);
   yield* nlmsvc_release_block(block);
+  yield* nlm_release_host(host);
   return ret;
 }
 
 /**
- * nlmsvc_testlock(), 2.6.24: look for a conflicting lock (through a block, like LOCK, so a
- * filesystem may answer later); the conflicting lock is returned in conflock.
+ * nlmsvc_testlock(), v2.6.24:fs/lockd/svclock.c: look for a conflicting lock (through a block,
+ * like LOCK, so a filesystem may answer later); the conflicting lock is returned in conflock.
+ * As in 2.6.24, not under file->f_mutex, and the deferred paths (B_QUEUED, -EINPROGRESS)
+ * return without dropping the block reference: the leaks 29dbf546 and 54ca95eb (2.6.25) fixed.
  */
 export function* nlmsvc_testlock(
   rqstp: svc_rqst,
@@ -402,7 +423,13 @@ export function* nlmsvc_testlock(
   if (block === null) {
     const conf = yield* kzalloc('file_lock', file_lock_struct);
     if (conf === null) return nlm_granted;
-    block = yield* nlmsvc_create_block(rqstp, file, lock, cookie);
+    // Create host handle for callback.
+    const host = yield* nlmsvc_lookup_host(rqstp, lock.caller, lock.len);
+    if (host === null) {
+      kfree(conf);
+      return nlm_lck_denied_nolocks;
+    }
+    block = yield* nlmsvc_create_block(rqstp, host, file, lock, cookie);
     if (block === null) {
       kfree(conf);
       return nlm_granted;
@@ -416,27 +443,21 @@ export function* nlmsvc_testlock(
       if (block.b_flags & B_QUEUED) {
         if (block.b_flags & B_TIMED_OUT) {
           yield* nlmsvc_unlink_block(block);
-          ret = nlm_lck_denied;
-          break out;
+          return nlm_lck_denied;
         }
         if (block.b_flags & B_GOT_CALLBACK) {
-          yield* nlmsvc_unlink_block(block);
           if (block.b_fl !== null && block.b_fl.fl_type !== F_UNLCK) {
             Object.assign(lock.fl, block.b_fl, { fl_block: [], fl_next: null });
             break conf_lock;
           }
-          ret = nlm_granted;
-          break out;
+          yield* nlmsvc_unlink_block(block);
+          return nlm_granted;
         }
-        ret = nlm_drop_reply;
-        break out;
+        return nlm_drop_reply;
       }
 
       const error = yield* vfs_test_lock(file.f_file!, lock.fl);
-      if (error === -EINPROGRESS) {
-        ret = yield* nlmsvc_defer_lock_rqst(rqstp, block);
-        break out;
-      }
+      if (error === -EINPROGRESS) return yield* nlmsvc_defer_lock_rqst(rqstp, block);
       if (error) {
         ret = nlm_lck_denied_nolocks;
         break out;
@@ -460,8 +481,8 @@ export function* nlmsvc_testlock(
 }
 
 /**
- * nlmsvc_unlock(), 2.6.24: cancel a blocked request for the lock (a lost GRANTED_RES),
- * then unlock.
+ * nlmsvc_unlock(), v2.6.24:fs/lockd/svclock.c: cancel a blocked request for the lock (a lost
+ * GRANTED_RES), then unlock.
  */
 export function* nlmsvc_unlock(file: nlm_file, lock: nlm_lock): Kfn<number> {
   // First, cancel any lock that might be there.
@@ -473,7 +494,7 @@ export function* nlmsvc_unlock(file: nlm_file, lock: nlm_lock): Kfn<number> {
   return error < 0 ? nlm_lck_denied_nolocks : nlm_granted;
 }
 
-/** nlmsvc_cancel_blocked(), 2.6.24: drop the block of a blocked request. */
+/** nlmsvc_cancel_blocked(), v2.6.24:fs/lockd/svclock.c: drop the block of a blocked request. */
 export function* nlmsvc_cancel_blocked(file: nlm_file, lock: nlm_lock): Kfn<number> {
   let status = 0;
 
@@ -489,9 +510,9 @@ export function* nlmsvc_cancel_blocked(file: nlm_file, lock: nlm_lock): Kfn<numb
 }
 
 /**
- * nlmsvc_defer_lock_rqst(), 2.6.24: the filesystem will answer later (fl_grant); queue the
- * block with a timeout and defer the request. Request deferral is not modelled (svc_defer
- * returns NULL), so the client is told to try again (LCK_DENIED_NOLOCKS).
+ * nlmsvc_defer_lock_rqst(), v2.6.24:fs/lockd/svclock.c: the filesystem will answer later
+ * (fl_grant); queue the block with a timeout and defer the request. Request deferral is not
+ * modelled (svc_defer returns NULL), so the client is told to try again (LCK_DENIED_NOLOCKS).
  */
 function* nlmsvc_defer_lock_rqst(rqstp: svc_rqst, block: nlm_block): Kfn<number> {
   let status = nlm_lck_denied_nolocks;
@@ -502,7 +523,7 @@ function* nlmsvc_defer_lock_rqst(rqstp: svc_rqst, block: nlm_block): Kfn<number>
   return status;
 }
 
-/** nlmsvc_update_deferred_block(), 2.6.24. */
+/** nlmsvc_update_deferred_block(), v2.6.24:fs/lockd/svclock.c. */
 function nlmsvc_update_deferred_block(
   block: nlm_block,
   conf: file_lock | null,
@@ -515,8 +536,8 @@ function nlmsvc_update_deferred_block(
 }
 
 /**
- * nlmsvc_grant_deferred(), 2.6.24 (fl_grant): a filesystem answers a deferred request;
- * requeue the block at once and wake lockd. Takes the BKL for nlm_blocked.
+ * nlmsvc_grant_deferred(), v2.6.24:fs/lockd/svclock.c (fl_grant): a filesystem answers a deferred
+ * request; requeue the block at once and wake lockd. Takes the BKL for nlm_blocked.
  */
 function* nlmsvc_grant_deferred(
   fl: file_lock,
@@ -548,8 +569,8 @@ function* nlmsvc_grant_deferred(
 }
 
 /**
- * nlmsvc_notify_blocked(), 2.6.24 (fl_notify): the VFS lock a block waited for went away.
- * Called by fs/locks.c with the BKL held; moves the block to the head of nlm_blocked and
+ * nlmsvc_notify_blocked(), v2.6.24:fs/lockd/svclock.c (fl_notify): the VFS lock a block waited for
+ * went away. Called by fs/locks.c with the BKL held; moves the block to the head of nlm_blocked and
  * wakes lockd (block->b_daemon) to grant it.
  */
 function* nlmsvc_notify_blocked(fl: file_lock): Kfn {
@@ -563,12 +584,12 @@ function* nlmsvc_notify_blocked(fl: file_lock): Kfn {
   printk(`${KERN_WARNING}lockd: notification for unknown block!\n`);
 }
 
-/** nlmsvc_same_owner(), 2.6.24 (fl_compare_owner). */
+/** nlmsvc_same_owner(), v2.6.24:fs/lockd/svclock.c (fl_compare_owner). */
 function nlmsvc_same_owner(fl1: file_lock, fl2: file_lock): number {
   return fl1.fl_owner === fl2.fl_owner && fl1.fl_pid === fl2.fl_pid ? 1 : 0;
 }
 
-/** nlmsvc_lock_operations, 2.6.24. */
+/** nlmsvc_lock_operations, v2.6.24:fs/lockd/svclock.c. */
 export const nlmsvc_lock_operations: lock_manager_operations = Object.freeze({
   fl_compare_owner: nlmsvc_same_owner,
   fl_notify: nlmsvc_notify_blocked,
@@ -576,9 +597,9 @@ export const nlmsvc_lock_operations: lock_manager_operations = Object.freeze({
 });
 
 /**
- * nlmsvc_grant_blocked(), 2.6.24: try the lock again; once the VFS grants it, requeue the
- * block for 30 s and call the client with GRANTED_MSG (the call holds a block reference,
- * dropped by nlmsvc_grant_release).
+ * nlmsvc_grant_blocked(), v2.6.24:fs/lockd/svclock.c: try the lock again; once the VFS grants it,
+ * requeue the block for 30 s and call the client with GRANTED_MSG (the call holds a block
+ * reference, dropped by nlmsvc_grant_release).
  */
 function* nlmsvc_grant_blocked(block: nlm_block): Kfn {
   const file = block.b_file!;
@@ -631,9 +652,9 @@ function* nlmsvc_grant_blocked(block: nlm_block): Kfn {
 }
 
 /**
- * nlmsvc_grant_callback(), 2.6.24: GRANTED_MSG finished (or failed). Run by rpciod under the
- * BKL: requeue the block for retransmission (10 s) or to wait for GRANTED_RES (60 s) and
- * wake lockd. 2.6.24 does this even when the block was unlinked meanwhile, and wakes
+ * nlmsvc_grant_callback(), v2.6.24:fs/lockd/svclock.c: GRANTED_MSG finished (or failed). Run by
+ * rpciod under the BKL: requeue the block for retransmission (10 s) or to wait for GRANTED_RES (60
+ * s) and wake lockd. 2.6.24 does this even when the block was unlinked meanwhile, and wakes
  * block->b_daemon whether or not that service still exists.
  */
 function* nlmsvc_grant_callback(task: rpc_task, data: unknown): Kfn {
@@ -654,20 +675,22 @@ function* nlmsvc_grant_callback(task: rpc_task, data: unknown): Kfn {
   yield* svc_wake_up(block.b_daemon!);
 }
 
-/** nlmsvc_grant_release(), 2.6.24: the GRANTED_MSG call's block reference. */
+/** nlmsvc_grant_release(), v2.6.24:fs/lockd/svclock.c: the GRANTED_MSG call's block reference. */
 function* nlmsvc_grant_release(data: unknown): Kfn {
   const call = data as nlm_rqst;
   yield* nlmsvc_release_block(call.a_block);
 }
 
+/** nlmsvc_grant_ops, v2.6.24:fs/lockd/svclock.c. */
 const nlmsvc_grant_ops: rpc_call_ops = Object.freeze({
   rpc_call_done: nlmsvc_grant_callback,
   rpc_release: nlmsvc_grant_release,
 });
 
 /**
- * nlmsvc_grant_reply(), 2.6.24: the client's GRANTED_RES. The block is done with (the client
- * holds the lock or refused it), unless it asks us to try again after its grace period.
+ * nlmsvc_grant_reply(), v2.6.24:fs/lockd/svclock.c: the client's GRANTED_RES. The block is done
+ * with (the client holds the lock or refused it), unless it asks us to try again after its grace
+ * period.
  */
 export function* nlmsvc_grant_reply(cookie: nlm_cookie, status: number): Kfn {
   const block = yield* nlmsvc_find_block(cookie);
@@ -683,15 +706,17 @@ export function* nlmsvc_grant_reply(cookie: nlm_cookie, status: number): Kfn {
   yield* nlmsvc_release_block(block);
 }
 
-/** retry_deferred_block(), 2.6.24: a deferred request timed out or was answered. */
+/**
+ * retry_deferred_block(), v2.6.24:fs/lockd/svclock.c: a deferred request timed out or was answered.
+ */
 function* retry_deferred_block(block: nlm_block): Kfn {
   if (!(block.b_flags & B_GOT_CALLBACK)) block.b_flags |= B_TIMED_OUT;
   yield* nlmsvc_insert_block(block, NLM_TIMEOUT);
 }
 
 /**
- * nlmsvc_retry_blocked(), 2.6.24: handle every block whose time has come (grant it, or
- * resend GRANTED_MSG); the jiffies until the next one is due (lockd's svc_recv timeout).
+ * nlmsvc_retry_blocked(), v2.6.24:fs/lockd/svclock.c: handle every block whose time has come (grant
+ * it, or resend GRANTED_MSG); the jiffies until the next one is due (lockd's svc_recv timeout).
  */
 export function* nlmsvc_retry_blocked(): Kfn<number> {
   const nlm_blocked = svclock_c().nlm_blocked;

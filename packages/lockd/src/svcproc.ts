@@ -51,9 +51,10 @@ interface retrieved {
 }
 
 /**
- * nlmsvc_retrieve_args(), 2.6.24: the requesting host and the file (when `want_file`), with
- * references, and the missing parts of the request's file_lock (file, owner = the host,
- * our lock manager operations). 0 or an nlm status.
+ * nlmsvc_retrieve_args(), v2.6.24:fs/lockd/svcproc.c: the requesting host and the file (when
+ * `want_file`), with references, and the missing parts of the request's file_lock (file,
+ * owner = the host, our lock manager operations). 0 or an nlm status. Leaves out
+ * nsm_monitor() (argp->monitor).
  */
 function* nlmsvc_retrieve_args(
   rqstp: svc_rqst,
@@ -94,67 +95,71 @@ function* nlmsvc_retrieve_args(
   return nlm_lck_denied_nolocks;
 }
 
-/** nlmsvc_proc_null(), 2.6.24. */
+/** nlmsvc_proc_null(), v2.6.24:fs/lockd/svcproc.c. */
 // biome-ignore lint/correctness/useYield: every procedure is a Kfn; NULL has nothing to wait for.
 function* nlmsvc_proc_null(_rqstp: svc_rqst, _argp: unknown, _resp: unknown): Kfn<number> {
   return rpc_success;
 }
 
-/** nlmsvc_proc_test(), 2.6.24: TEST, denied during the grace period. */
+/**
+ * nlmsvc_proc_test(), v2.6.24:fs/lockd/svcproc.c: TEST, denied during the grace period. A
+ * dropped reply keeps the host and file references (the leak b7e6b869 fixed in 2.6.25).
+ */
 function* nlmsvc_proc_test(rqstp: svc_rqst, argp: nlm_args, resp_: unknown): Kfn<number> {
   const resp = resIn(resp_);
   const out: retrieved = { host: null, file: null };
-  let rc = rpc_success;
 
   resp.cookie = argp.cookie;
 
   // Don't accept test requests during grace period.
   if (lockd_globals().nlmsvc_grace_period) {
     resp.status = nlm_lck_denied_grace_period;
-    return rc;
+    return rpc_success;
   }
 
   // Obtain client and file.
   if ((resp.status = yield* nlmsvc_retrieve_args(rqstp, argp, out, true)))
     return resp.status === nlm_drop_reply ? rpc_drop_reply : rpc_success;
 
-  // Now check for conflicting locks.
+  // Now check for conflicting locks. A dropped reply returns before the releases (b7e6b869).
   resp.status = yield* nlmsvc_testlock(rqstp, out.file!, argp.lock, resp.lock, resp.cookie);
-  if (resp.status === nlm_drop_reply) rc = rpc_drop_reply;
+  if (resp.status === nlm_drop_reply) return rpc_drop_reply;
 
   yield* nlm_release_host(out.host);
   yield* nlm_release_file(out.file!);
-  return rc;
+  return rpc_success;
 }
 
-/** nlmsvc_proc_lock(), 2.6.24: LOCK, denied during the grace period unless a reclaim. */
+/**
+ * nlmsvc_proc_lock(), v2.6.24:fs/lockd/svcproc.c: LOCK, denied during the grace period unless
+ * a reclaim. A dropped reply keeps the host and file references (fixed by b7e6b869, 2.6.25).
+ */
 function* nlmsvc_proc_lock(rqstp: svc_rqst, argp: nlm_args, resp_: unknown): Kfn<number> {
   const resp = resIn(resp_);
   const out: retrieved = { host: null, file: null };
-  let rc = rpc_success;
 
   resp.cookie = argp.cookie;
 
   // Don't accept new lock requests during grace period.
   if (lockd_globals().nlmsvc_grace_period && !argp.reclaim) {
     resp.status = nlm_lck_denied_grace_period;
-    return rc;
+    return rpc_success;
   }
 
   // Obtain client and file.
   if ((resp.status = yield* nlmsvc_retrieve_args(rqstp, argp, out, true)))
     return resp.status === nlm_drop_reply ? rpc_drop_reply : rpc_success;
 
-  // Now try to lock the file.
+  // Now try to lock the file. A dropped reply returns before the releases (b7e6b869).
   resp.status = yield* nlmsvc_lock(rqstp, out.file!, argp.lock, argp.block, argp.cookie);
-  if (resp.status === nlm_drop_reply) rc = rpc_drop_reply;
+  if (resp.status === nlm_drop_reply) return rpc_drop_reply;
 
   yield* nlm_release_host(out.host);
   yield* nlm_release_file(out.file!);
-  return rc;
+  return rpc_success;
 }
 
-/** nlmsvc_proc_cancel(), 2.6.24: CANCEL a blocked LOCK. */
+/** nlmsvc_proc_cancel(), v2.6.24:fs/lockd/svcproc.c: CANCEL a blocked LOCK. */
 function* nlmsvc_proc_cancel(rqstp: svc_rqst, argp: nlm_args, resp_: unknown): Kfn<number> {
   const resp = resIn(resp_);
   const out: retrieved = { host: null, file: null };
@@ -179,7 +184,7 @@ function* nlmsvc_proc_cancel(rqstp: svc_rqst, argp: nlm_args, resp_: unknown): K
   return rpc_success;
 }
 
-/** nlmsvc_proc_unlock(), 2.6.24: UNLOCK. */
+/** nlmsvc_proc_unlock(), v2.6.24:fs/lockd/svcproc.c: UNLOCK. */
 function* nlmsvc_proc_unlock(rqstp: svc_rqst, argp: nlm_args, resp_: unknown): Kfn<number> {
   const resp = resIn(resp_);
   const out: retrieved = { host: null, file: null };
@@ -204,13 +209,16 @@ function* nlmsvc_proc_unlock(rqstp: svc_rqst, argp: nlm_args, resp_: unknown): K
   return rpc_success;
 }
 
-/** nlmsvc_proc_granted_res(), 2.6.24: the client's answer to our GRANTED_MSG. */
+/**
+ * nlmsvc_proc_granted_res(), v2.6.24:fs/lockd/svcproc.c: the client's answer to our GRANTED_MSG.
+ */
 function* nlmsvc_proc_granted_res(_rqstp: svc_rqst, argp: nlm_res, _resp: unknown): Kfn<number> {
   if (!nlmsvc_ops()) return rpc_success;
   yield* nlmsvc_grant_reply(argp.cookie, argp.status);
   return rpc_success;
 }
 
+/** Model helper: one svc_procedure entry of the table below. */
 function proc(
   pc_name: string,
   pc_func: svc_procedure['pc_func'],
@@ -220,7 +228,10 @@ function proc(
   return Object.freeze({ pc_name, pc_func, pc_decode, pc_encode });
 }
 
-/** nlmsvc_procedures (v1/v3) and nlmsvc_procedures4 (v4): the same table in the model. */
+/**
+ * nlmsvc_procedures, v2.6.24:fs/lockd/svcproc.c (and nlmsvc_procedures4 of svc4proc.c, the
+ * same table in the model): the procedures above; the _MSG, SHARE and SM_NOTIFY ones left out.
+ */
 export const nlmsvc_procedures: readonly (svc_procedure | undefined)[] = (() => {
   const t: (svc_procedure | undefined)[] = new Array(24).fill(undefined);
   t[NLMPROC_NULL] = proc('null', nlmsvc_proc_null, nlmsvc_decode_void, nlmsvc_encode_void);

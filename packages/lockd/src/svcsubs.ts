@@ -38,8 +38,8 @@ const svcsubs_c = DEFINE_STATIC('fs/lockd/svcsubs.c', () => ({
 }));
 
 /**
- * nlm_lookup_file(), 2.6.24: find or open the file a handle names and take a reference;
- * 0 or an nlm status.
+ * nlm_lookup_file(), v2.6.24:fs/lockd/svcsubs.c: find or open the file a handle names and take a
+ * reference; 0 or an nlm status.
  */
 export function* nlm_lookup_file(
   rqstp: svc_rqst,
@@ -86,7 +86,7 @@ export function* nlm_lookup_file(
   return nfserr;
 }
 
-/** nlm_delete_file(), 2.6.24: unhash, close and free. */
+/** nlm_delete_file(), v2.6.24:fs/lockd/svcsubs.c: unhash, close and free. */
 function* nlm_delete_file(file: nlm_file): Kfn {
   const s = svcsubs_c();
   const i = s.nlm_files.indexOf(file);
@@ -99,8 +99,8 @@ function* nlm_delete_file(file: nlm_file): Kfn {
 }
 
 /**
- * nlm_traverse_locks(), 2.6.24: unlock every lock lockd holds on the file for hosts that
- * match, and count lockd's locks in f_locks. 1 on an unlock failure.
+ * nlm_traverse_locks(), v2.6.24:fs/lockd/svcsubs.c: unlock every lock lockd holds on the file for
+ * hosts that match, and count lockd's locks in f_locks. 1 on an unlock failure.
  */
 function* nlm_traverse_locks(
   host: nlm_host | null,
@@ -131,7 +131,7 @@ function* nlm_traverse_locks(
   }
 }
 
-/** nlm_inspect_file(), 2.6.24: blocks, (shares,) then locks. */
+/** nlm_inspect_file(), v2.6.24:fs/lockd/svcsubs.c: blocks, (shares,) then locks. */
 function* nlm_inspect_file(
   host: nlm_host | null,
   file: nlm_file,
@@ -141,7 +141,7 @@ function* nlm_inspect_file(
   return yield* nlm_traverse_locks(host, file, match);
 }
 
-/** nlm_file_inuse(), 2.6.24. */
+/** nlm_file_inuse(), v2.6.24:fs/lockd/svcsubs.c. */
 function nlm_file_inuse(file: nlm_file): boolean {
   if (file.f_count || !list_empty(file.f_blocks) || file.f_shares) return true;
   const inode = file.f_file!.f_path.dentry.d_inode;
@@ -152,8 +152,8 @@ function nlm_file_inuse(file: nlm_file): boolean {
 }
 
 /**
- * nlm_traverse_files(), 2.6.24: inspect every file for `host` (with `match`), closing files
- * that are left unused. 1 when some lock could not be released.
+ * nlm_traverse_files(), v2.6.24:fs/lockd/svcsubs.c: inspect every file for `host` (with `match`),
+ * closing files that are left unused. 1 when some lock could not be released.
  */
 function* nlm_traverse_files(host: nlm_host | null, match: nlm_host_match_fn_t): Kfn<number> {
   const s = svcsubs_c();
@@ -181,7 +181,10 @@ function* nlm_traverse_files(host: nlm_host | null, match: nlm_host_match_fn_t):
   return ret;
 }
 
-/** nlm_release_file(), 2.6.24: drop a reference; close the file when nothing uses it. */
+/**
+ * nlm_release_file(), v2.6.24:fs/lockd/svcsubs.c: drop a reference; close the file when nothing
+ * uses it.
+ */
 export function* nlm_release_file(file: nlm_file): Kfn {
   const s = svcsubs_c();
   // Lock file table.
@@ -191,28 +194,34 @@ export function* nlm_release_file(file: nlm_file): Kfn {
   yield* mutex_unlock(s.nlm_file_mutex);
 }
 
-/** nlmsvc_mark_host(): match function that marks every host it sees as in use. */
+/**
+ * nlmsvc_mark_host(), v2.6.24:fs/lockd/svcsubs.c: match function that marks every host it sees as
+ * in use.
+ */
 function nlmsvc_mark_host(host: nlm_host, _dummy: nlm_host | null): number {
   host.h_inuse = 1;
   return 0;
 }
 
-/** nlmsvc_same_host(). */
+/** nlmsvc_same_host(), v2.6.24:fs/lockd/svcsubs.c. */
 function nlmsvc_same_host(host: nlm_host, other: nlm_host | null): number {
   return host === other ? 1 : 0;
 }
 
-/** nlmsvc_is_client(): the host is a client of ours (NSM left out). */
+/** nlmsvc_is_client(), v2.6.24:fs/lockd/svcsubs.c: a client of ours (sm_sticky left out). */
 function nlmsvc_is_client(host: nlm_host, _dummy: nlm_host | null): number {
   return host.h_server ? 1 : 0;
 }
 
-/** nlmsvc_mark_resources(), 2.6.24: mark the hosts that hold locks or blocks (for host GC). */
+/**
+ * nlmsvc_mark_resources(), v2.6.24:fs/lockd/svcsubs.c: mark the hosts that hold locks or blocks
+ * (for host GC).
+ */
 export function* nlmsvc_mark_resources(): Kfn {
   yield* nlm_traverse_files(null, nlmsvc_mark_host);
 }
 
-/** nlmsvc_free_host_resources(), 2.6.24: drop everything one host holds. */
+/** nlmsvc_free_host_resources(), v2.6.24:fs/lockd/svcsubs.c: drop everything one host holds. */
 export function* nlmsvc_free_host_resources(host: nlm_host): Kfn {
   if (yield* nlm_traverse_files(host, nlmsvc_same_host)) {
     printk(`${KERN_WARNING}lockd: couldn't remove all locks held by ${host.h_name}\n`);
@@ -220,7 +229,9 @@ export function* nlmsvc_free_host_resources(host: nlm_host): Kfn {
   }
 }
 
-/** nlmsvc_invalidate_all(), 2.6.24: drop every lock and block of every client. */
+/**
+ * nlmsvc_invalidate_all(), v2.6.24:fs/lockd/svcsubs.c: drop every lock and block of every client.
+ */
 export function* nlmsvc_invalidate_all(): Kfn {
   yield* nlm_traverse_files(null, nlmsvc_is_client);
 }

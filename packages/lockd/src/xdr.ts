@@ -84,22 +84,24 @@ export interface nlm_xdr_testres extends nlm_xdr_res {
   readonly holder: nlm_xdr_holder | null;
 }
 
+/** Model helper: a decoded XDR struct. */
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object';
 }
 
+/** Model helper: a decoded XDR unsigned integer. */
 function isUint(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
-/** An empty struct nlm_lock (with a zeroed file_lock). */
+/** Model helper: an empty struct nlm_lock (with a zeroed file_lock). */
 export function nlm_lock_struct(): nlm_lock {
   return { caller: '', len: 0, fh: '', oh: '', svid: 0, fl: file_lock_struct() };
 }
 
 /**
- * nlm_decode_lock(), 2.6.24: a wire lock into `lock`, with its file_lock: POSIX, pid = svid,
- * a read lock until the caller says exclusive, a zero length meaning "to the end".
+ * nlm_decode_lock(), v2.6.24:fs/lockd/xdr.c: a wire lock into `lock`, with its file_lock: POSIX,
+ * pid = svid, a read lock until the caller says exclusive, a zero length meaning "to the end".
  */
 function nlm_decode_lock(p: unknown, lock: nlm_lock): boolean {
   if (!isObject(p)) return false;
@@ -122,7 +124,7 @@ function nlm_decode_lock(p: unknown, lock: nlm_lock): boolean {
   return true;
 }
 
-/** A fresh nlm_args in the rqstp's argument buffer. */
+/** Model helper: a fresh nlm_args in the rqstp's argument buffer. */
 function argsIn(argp: unknown): nlm_args {
   const a = argp as nlm_args;
   a.cookie = '';
@@ -134,7 +136,7 @@ function argsIn(argp: unknown): nlm_args {
   return a;
 }
 
-/** nlmsvc_decode_testargs(), 2.6.24. */
+/** nlmsvc_decode_testargs(), v2.6.24:fs/lockd/xdr.c. */
 export function nlmsvc_decode_testargs(_rqstp: svc_rqst, p: unknown, argp: unknown): boolean {
   if (!isObject(p) || typeof p.cookie !== 'string') return false;
   const a = argsIn(argp);
@@ -144,7 +146,7 @@ export function nlmsvc_decode_testargs(_rqstp: svc_rqst, p: unknown, argp: unkno
   return true;
 }
 
-/** nlmsvc_decode_lockargs(), 2.6.24. */
+/** nlmsvc_decode_lockargs(), v2.6.24:fs/lockd/xdr.c. */
 export function nlmsvc_decode_lockargs(_rqstp: svc_rqst, p: unknown, argp: unknown): boolean {
   if (!isObject(p) || typeof p.cookie !== 'string') return false;
   const a = argsIn(argp);
@@ -158,7 +160,7 @@ export function nlmsvc_decode_lockargs(_rqstp: svc_rqst, p: unknown, argp: unkno
   return true;
 }
 
-/** nlmsvc_decode_cancargs(), 2.6.24. */
+/** nlmsvc_decode_cancargs(), v2.6.24:fs/lockd/xdr.c. */
 export function nlmsvc_decode_cancargs(_rqstp: svc_rqst, p: unknown, argp: unknown): boolean {
   if (!isObject(p) || typeof p.cookie !== 'string') return false;
   const a = argsIn(argp);
@@ -169,7 +171,7 @@ export function nlmsvc_decode_cancargs(_rqstp: svc_rqst, p: unknown, argp: unkno
   return true;
 }
 
-/** nlmsvc_decode_unlockargs(), 2.6.24. */
+/** nlmsvc_decode_unlockargs(), v2.6.24:fs/lockd/xdr.c. */
 export function nlmsvc_decode_unlockargs(_rqstp: svc_rqst, p: unknown, argp: unknown): boolean {
   if (!isObject(p) || typeof p.cookie !== 'string') return false;
   const a = argsIn(argp);
@@ -179,7 +181,7 @@ export function nlmsvc_decode_unlockargs(_rqstp: svc_rqst, p: unknown, argp: unk
   return true;
 }
 
-/** nlmsvc_decode_res(), 2.6.24: the argument of the *_RES callbacks. */
+/** nlmsvc_decode_res(), v2.6.24:fs/lockd/xdr.c: the argument of the *_RES callbacks. */
 export function nlmsvc_decode_res(_rqstp: svc_rqst, p: unknown, resp: unknown): boolean {
   if (!isObject(p) || typeof p.cookie !== 'string' || !isUint(p.status)) return false;
   const r = resp as nlm_res;
@@ -188,12 +190,12 @@ export function nlmsvc_decode_res(_rqstp: svc_rqst, p: unknown, resp: unknown): 
   return true;
 }
 
-/** nlmsvc_decode_void(). */
+/** nlmsvc_decode_void(), v2.6.24:fs/lockd/xdr.c. */
 export function nlmsvc_decode_void(_rqstp: svc_rqst, _p: unknown, _argp: unknown): boolean {
   return true;
 }
 
-/** A fresh nlm_res in the rqstp's result buffer. */
+/** Model helper: a fresh nlm_res in the rqstp's result buffer. */
 export function resIn(resp: unknown): nlm_res {
   const r = resp as nlm_res;
   r.cookie = '';
@@ -202,13 +204,15 @@ export function resIn(resp: unknown): nlm_res {
   return r;
 }
 
-/** nlmsvc_encode_res(), 2.6.24. */
+/** nlmsvc_encode_res(), v2.6.24:fs/lockd/xdr.c. */
 export function nlmsvc_encode_res(_rqstp: svc_rqst, resp: unknown): nlm_xdr_res {
   const r = resp as nlm_res;
   return { cookie: r.cookie, status: r.status };
 }
 
-/** nlmsvc_encode_testres(), 2.6.24: the holder of a conflicting lock when denied. */
+/**
+ * nlmsvc_encode_testres(), v2.6.24:fs/lockd/xdr.c: the holder of a conflicting lock when denied.
+ */
 export function nlmsvc_encode_testres(_rqstp: svc_rqst, resp: unknown): nlm_xdr_testres {
   const r = resp as nlm_res;
   let holder: nlm_xdr_holder | null = null;
@@ -225,12 +229,12 @@ export function nlmsvc_encode_testres(_rqstp: svc_rqst, resp: unknown): nlm_xdr_
   return { cookie: r.cookie, status: r.status, holder };
 }
 
-/** nlmsvc_encode_void(). */
+/** nlmsvc_encode_void(), v2.6.24:fs/lockd/xdr.c. */
 export function nlmsvc_encode_void(_rqstp: svc_rqst, _resp: unknown): null {
   return null;
 }
 
-/** nlm_encode_lock(), 2.6.24 (client side). */
+/** nlm_encode_lock(), v2.6.24:fs/lockd/xdr.c (client side). */
 function nlm_encode_lock(lock: nlm_lock): nlm_xdr_lock {
   const fl = lock.fl;
   return {
@@ -243,7 +247,7 @@ function nlm_encode_lock(lock: nlm_lock): nlm_xdr_lock {
   };
 }
 
-/** nlmclt_encode_testargs(), 2.6.24: what GRANTED / GRANTED_MSG carry. */
+/** nlmclt_encode_testargs(), v2.6.24:fs/lockd/xdr.c: what GRANTED / GRANTED_MSG carry. */
 export function nlmclt_encode_testargs(argp: unknown): nlm_xdr_testargs {
   const a = argp as nlm_args;
   return {
@@ -273,7 +277,7 @@ const NLM_PROC_NAMES = [
   'NSM_NOTIFY',
 ];
 
-/** nlm_procedures (client side): only the GRANTED calls have encoders in the model. */
+/** nlm_procedures, v2.6.24:fs/lockd/xdr.c (client side): only GRANTED(_MSG) have encoders. */
 const nlm_procedures: readonly rpc_procinfo[] = Object.freeze(
   NLM_PROC_NAMES.map((p_name, p_proc) =>
     Object.freeze({
@@ -288,14 +292,17 @@ const nlm_procedures: readonly rpc_procinfo[] = Object.freeze(
   ),
 );
 
-function nlmVersion(number: number): rpc_version {
+/**
+ * nlm_version (nlm_version1/3/4), v2.6.24:fs/lockd/xdr.c and xdr4.c: one client-side NLM version.
+ */
+function nlm_version(number: number): rpc_version {
   return Object.freeze({ number, nrprocs: nlm_procedures.length, procs: nlm_procedures });
 }
 
-/** nlm_program (xdr.c, with nlm_version4 of xdr4.c): lockd's client side, for callbacks. */
+/** nlm_program, v2.6.24:fs/lockd/xdr.c (nlm_version4 from xdr4.c): for lockd's callbacks. */
 export const nlm_program: rpc_program = Object.freeze({
   name: 'lockd',
   number: NLM_PROGRAM,
   nrvers: 5,
-  version: Object.freeze([undefined, nlmVersion(1), undefined, nlmVersion(3), nlmVersion(4)]),
+  version: Object.freeze([undefined, nlm_version(1), undefined, nlm_version(3), nlm_version(4)]),
 });

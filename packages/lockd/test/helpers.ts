@@ -10,6 +10,7 @@ import {
 import {
   IPPROTO_UDP,
   net_bind,
+  rpcbind_start,
   net_next_xid,
   net_sendto,
   pmap_getport,
@@ -20,8 +21,10 @@ import {
 import { type inode, new_inode, open_file } from '@lockstep/vfs-locks';
 import { lockd_globals, NLM_PROGRAM, type nlmsvc_binding } from '../src/index.js';
 
-/** nlmsvc_ops over one exported inode, named by the handle '/f'. */
+
+/** nfsd's binding for one file '/f', and the machine's rpcbind (lockd_up registers with it). */
 export function installBinding(m: Machine, grace = 10): inode {
+  rpcbind_start(m);
   const ino = new_inode(1);
   const binding: nlmsvc_binding = {
     // biome-ignore lint/correctness/useYield: fopen is a Kfn; this one never sleeps.

@@ -39,6 +39,8 @@ describe('lockd_up / lockd_down', () => {
       const [t] = lockds(m);
       seen.push(t!.pid === lockd_state().nlmsvc_pid, (t!.flags & PF_NOFREEZE) === 0);
       yield* lockd_down();
+      // lockd unregisters in svc_destroy() after it woke lockd_down(): wait for its exit.
+      while (lockds(m).some((l) => l.state !== TASK_DEAD)) yield* msleep(10);
       seen.push(pmap_getport('server', NLM_PROGRAM, 4, IPPROTO_UDP), lockd_state());
     });
     const r = m.run();

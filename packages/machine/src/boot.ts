@@ -13,7 +13,7 @@ import {
   type Scenario,
 } from '@lockstep/kernel';
 import { lockd_globals } from '@lockstep/lockd';
-import { net_set_nodename } from '@lockstep/sunrpc';
+import { net_set_nodename, rpcbind_start } from '@lockstep/sunrpc';
 import { type ExportSpec, nfsd_export, nfsd_nlm_ops } from './nfsd.js';
 
 export interface BootOptions extends MachineOptions {
@@ -32,6 +32,8 @@ export interface BootOptions extends MachineOptions {
   readonly failslab?: FailslabConfig;
   /** Report leaked allocations at the end of a clean run. Default false. */
   readonly kmemleak?: boolean;
+  /** Start the user-space rpcbind (port 111), which svc_register() calls. Default true. */
+  readonly rpcbind?: boolean;
 }
 
 const BOOT_KEYS = new Set([
@@ -48,6 +50,7 @@ const BOOT_KEYS = new Set([
   'exports',
   'failslab',
   'kmemleak',
+  'rpcbind',
 ]);
 
 function checkRange(name: string, v: number | undefined, min: number, max: number): void {
@@ -87,6 +90,8 @@ export function install(m: Machine, opts: BootOptions = {}): void {
     seen.add(path);
   }
   if (opts.nodename !== undefined) net_set_nodename(m, opts.nodename);
+  // rpcbind, started at boot: lockd_up and lockd's exit register through it.
+  if (opts.rpcbind ?? true) rpcbind_start(m);
   const g = lockd_globals(m);
   if (opts.nlm_grace_period !== undefined) g.nlm_grace_period = opts.nlm_grace_period;
   if (opts.nlm_timeout !== undefined) g.nlm_timeout = opts.nlm_timeout;

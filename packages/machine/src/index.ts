@@ -5,6 +5,7 @@
  * runs at every step of a patch series, because nothing here is patched.
  */
 export { type BootOptions, boot, install, scenario } from './boot.js';
+export { gfs_controld_pid, gfsControldStop } from './gfs_controld.js';
 export { live_lockd_tasks, lockd_tasks } from './inspect.js';
 export { type ExportSpec, export_inode, nfsd_export, nlm4_stale_fh } from './nfsd.js';
 export {

@@ -1,31 +1,15 @@
 /**
  * The NFS server side lockd needs, fs/nfsd/lockd.c as of Linux 2.6.24: the nlmsvc_binding
  * that opens the file an NLM request names. The exported files live in a per-machine table
- * (a file handle is the export's path). An export can sit on a cluster filesystem whose
- * ->lock waits uninterruptibly for its lock manager, as GFS2/OCFS2-style plocks did.
+ * (a file handle is the export's path). An export can sit on GFS2 mounted with lock_dlm,
+ * whose ->lock goes through gfs_controld (gfs2_plock.ts, gfs_controld.ts).
  */
-import {
-  current,
-  type Kfn,
-  LockstepUsageError,
-  type Machine,
-  schedule_timeout_uninterruptible,
-  this_machine,
-} from '@lockstep/kernel';
+import { type Kfn, LockstepUsageError, type Machine, this_machine } from '@lockstep/kernel';
 import { type nfs_fh, nlm_lck_denied, type nlmsvc_binding } from '@lockstep/lockd';
 import type { svc_rqst } from '@lockstep/sunrpc';
-import {
-  F_CANCELLK,
-  F_GETLK,
-  type file,
-  type file_lock,
-  type file_operations,
-  type inode,
-  new_inode,
-  open_file,
-  posix_lock_file,
-  posix_test_lock,
-} from '@lockstep/vfs-locks';
+import { type file, type inode, new_inode, open_file } from '@lockstep/vfs-locks';
+import { gfs_controld_start } from './gfs_controld.js';
+import { gfs2_file_operations } from './gfs2_plock.js';
 
 /** nlm4_stale_fh: what nlm_fopen answers for a handle nfsd does not know (LOCKD_V4). */
 export const nlm4_stale_fh = 7;
@@ -34,10 +18,13 @@ export const nlm4_stale_fh = 7;
 export interface ExportSpec {
   /** The path, which is also the NFS file handle clients use. */
   readonly path: string;
-  /** 'local' (ext3-like: fs/locks.c only) or 'cluster' (a ->lock that waits). Default 'local'. */
-  readonly fs?: 'local' | 'cluster';
-  /** For 'cluster': how long each ->lock call waits for the cluster, in jiffies. */
-  readonly lockDelay?: number;
+  /**
+   * 'local' (ext3-like: fs/locks.c only) or 'gfs2' (GFS2 with lock_dlm: plocks go through
+   * the machine's gfs_controld). Default 'local'.
+   */
+  readonly fs?: 'local' | 'gfs2';
+  /** For 'gfs2': how long gfs_controld takes to answer each plock request, in jiffies. */
+  readonly plockDelay?: number;
 }
 
 interface Exports {
@@ -51,51 +38,29 @@ function exportsOf(m: Machine = this_machine()): Exports {
   return m.slot(EXPORTS, () => ({ byPath: new Map(), nextIno: 12 }));
 }
 
-/**
- * A cluster filesystem's ->lock (model of a GFS2/OCFS2 plock through a userspace daemon):
- * every request waits, uninterruptibly, `delay` jiffies for the cluster's answer, then the
- * lock is applied locally. It never defers with -EINPROGRESS.
- */
-function clusterfs_file_operations(delay: number): file_operations {
-  return Object.freeze({
-    *lock(filp: file, cmd: number, fl: file_lock): Kfn<number> {
-      return yield* clusterfs_lock(filp, cmd, fl, delay);
-    },
-  });
-}
-
-/** The cluster filesystem's lock operation; see clusterfs_file_operations. */
-function* clusterfs_lock(filp: file, cmd: number, fl: file_lock, delay: number): Kfn<number> {
-  current.wchan = 'clusterfs_lock';
-  yield* schedule_timeout_uninterruptible(delay);
-  if (cmd === F_GETLK) {
-    yield* posix_test_lock(filp, fl);
-    return 0;
-  }
-  if (cmd === F_CANCELLK) return 0;
-  return yield* posix_lock_file(filp, fl, null);
-}
-
 /** Export a file (setup code). Exporting the same path twice is a usage error. */
 export function nfsd_export(m: Machine, spec: ExportSpec | string): inode {
   const s: ExportSpec = typeof spec === 'string' ? { path: spec } : spec;
   if (typeof s.path !== 'string' || !s.path.startsWith('/'))
     throw new LockstepUsageError(`export path must be an absolute path, got ${String(s.path)}`);
   const fs = s.fs ?? 'local';
-  if (fs !== 'local' && fs !== 'cluster')
+  if (fs !== 'local' && fs !== 'gfs2')
     throw new LockstepUsageError(
-      `export ${s.path}: fs must be 'local' or 'cluster', got ${String(fs)}`,
+      `export ${s.path}: fs must be 'local' or 'gfs2', got ${String(fs)}`,
     );
-  const delay = s.lockDelay ?? 0;
+  const delay = s.plockDelay ?? 0;
   if (!Number.isSafeInteger(delay) || delay < 0)
     throw new LockstepUsageError(
-      `export ${s.path}: lockDelay must be jiffies >= 0, got ${String(delay)}`,
+      `export ${s.path}: plockDelay must be jiffies >= 0, got ${String(delay)}`,
     );
-  if (fs === 'local' && s.lockDelay !== undefined)
-    throw new LockstepUsageError(`export ${s.path}: lockDelay needs fs: 'cluster'`);
+  if (fs === 'local' && s.plockDelay !== undefined)
+    throw new LockstepUsageError(`export ${s.path}: plockDelay needs fs: 'gfs2'`);
   const ex = exportsOf(m);
   if (ex.byPath.has(s.path)) throw new LockstepUsageError(`${s.path} is already exported`);
-  const inode = new_inode(ex.nextIno++, fs === 'cluster' ? clusterfs_file_operations(delay) : null);
+  const ino = ex.nextIno++;
+  // Each gfs2 export is its own filesystem; its lockspace id is the inode number here.
+  if (fs === 'gfs2') gfs_controld_start(m, delay);
+  const inode = new_inode(ino, fs === 'gfs2' ? gfs2_file_operations(ino) : null);
   ex.byPath.set(s.path, inode);
   return inode;
 }

@@ -3,7 +3,17 @@
  * simulated 2.6.24 machine only through @lockstep/machine's entry points and the kernel's
  * explorer, and reports crash (with the kernel's report and a replayable schedule) or clean.
  */
-export { explored, type ReproDef, single } from './define.js';
+export { type ExploreSpec, explored, type ReproDef, single } from './define.js';
+export {
+  DEFAULT_PORTFOLIO,
+  type Phase,
+  type Portfolio,
+  phaseLabel,
+  phasesText,
+  portfolioPhases,
+  spaceText,
+  verdictText,
+} from './portfolio.js';
 export { formatTable, type Io, main } from './program.js';
 export {
   getReproducer,
@@ -18,7 +28,6 @@ export {
   DEFAULT_SCHEDULE,
   explorePhases,
   outcomeOf,
-  type Phase,
   reproFinding,
   runOnce,
 } from './run.js';
@@ -37,8 +46,10 @@ export {
 export type {
   Explored,
   Outcome,
+  PhaseRun,
   Reproducer,
   ReproKind,
   ReproOptions,
   ReproStatus,
+  VerdictKind,
 } from './types.js';

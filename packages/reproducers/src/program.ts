@@ -13,6 +13,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LockstepUsageError } from '@lockstep/kernel';
 import { machineDirFrom, shadowedModelPackages } from './installed.js';
+import { verdictText } from './portfolio.js';
 import { replayReproducer, reproducers, runReproducers, selectReproducers } from './registry.js';
 import { checkTraceDir, writeTraces } from './trace-out.js';
 import type { Outcome } from './types.js';
@@ -34,6 +35,10 @@ const USAGE = [
   '       lockstep-repro <id> --replay SCHEDULE [--json] [--trace-dir DIR]',
   '',
   'Runs the reproducers (all of them without ids) and prints a table, or JSON with --json.',
+  'Each explores a portfolio (default schedule, PCT, random, bounded exhaustive) with schedule',
+  'budgets and states its verdict: crash (which phase found it, after how many schedules),',
+  'clean, exhausted (every schedule of a stated space ran: proof within that space only) or',
+  'clean, searched (the budgets ran out with no failure: evidence, not proof).',
   '  --budget-ms N      wall-clock budget of the whole run for explorations (default: none,',
   '                     so runs are bounded by schedule counts and deterministic)',
   '  --out FILE         also write the JSON outcomes to FILE',
@@ -120,12 +125,13 @@ function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }
 
+/** What the outcome shows, in words (the verdict), or the exploration an error cut short. */
 function exploredText(o: Outcome): string {
+  if (o.verdict !== undefined) return verdictText(o);
   const e = o.explored;
   if (e === undefined) return 'single run';
-  const bound = e.preemptionBound !== undefined ? `, bound ${e.preemptionBound}` : '';
-  const cover = e.exhausted ? ', exhausted' : e.budget === 'time' ? ', stopped by --budget-ms' : '';
-  return `${e.strategy}: ${e.schedules} schedules${bound}${cover}`;
+  const stop = e.budget === 'time' ? ', stopped by --budget-ms' : '';
+  return `${e.strategy}: ${e.schedules} schedules${stop}`;
 }
 
 /** The outcomes as a table, then each crash's schedule. */
@@ -148,7 +154,9 @@ export function formatTable(outs: readonly Outcome[]): string {
       );
     lines.push(`${pad('', w)}  ${pad('', 6)}  ${pad('', 7)}  (${notes.join('; ')})`);
   }
-  const raced = outs.filter((o) => o.status === 'crash' && o.explored !== undefined);
+  const raced = outs.filter(
+    (o) => o.status === 'crash' && o.schedule !== undefined && o.schedule !== 'v1:',
+  );
   if (raced.length > 0) {
     lines.push('', 'schedules (replay with: lockstep-repro <id> --replay <schedule>):');
     for (const o of raced) lines.push(`  ${o.id}: ${o.schedule}`);

@@ -6,6 +6,7 @@
  */
 import {
   current,
+  type ExploreOptions,
   type ExploreResult,
   explore,
   formatSchedule,
@@ -15,12 +16,12 @@ import {
   type Report,
   replay,
   type Scenario,
-  type Strategy,
   shrink,
   this_machine,
   to_dmesg,
 } from '@lockstep/kernel';
-import type { Explored, OtherReport, Outcome, ReproOptions } from './types.js';
+import { type Phase, phaseLabel, spaceText } from './portfolio.js';
+import type { Explored, OtherReport, Outcome, PhaseRun, ReproOptions } from './types.js';
 
 /** A run of the default schedule: no preemption, the longest-waiting task runs next. */
 export const DEFAULT_SCHEDULE = 'v1:';
@@ -73,19 +74,14 @@ export function outcomeOf(id: string, r: Replayed, schedule: string): Outcome {
   return out;
 }
 
-/** Run the scenario once under the default schedule. */
-export function runOnce(id: string, scenario: Scenario, machine: MachineOptions): Outcome {
-  return outcomeOf(id, replay(scenario, DEFAULT_SCHEDULE, { machine }), DEFAULT_SCHEDULE);
-}
-
-/** One exploration phase of a reproducer. */
-export interface Phase {
-  strategy: Strategy;
-  /** Most schedules (the deterministic budget). */
-  maxSchedules: number;
-  seed?: number;
-  preemptionBound?: number;
-  depth?: number;
+/** Run the scenario once under the default schedule (no verdict: one run shows little). */
+export function runOnce(
+  id: string,
+  scenario: Scenario,
+  machine: MachineOptions | undefined,
+): Outcome {
+  const opts = machine === undefined ? {} : { machine };
+  return outcomeOf(id, replay(scenario, DEFAULT_SCHEDULE, opts), DEFAULT_SCHEDULE);
 }
 
 function timeLeft(deadline: number | undefined): number | undefined {
@@ -94,10 +90,16 @@ function timeLeft(deadline: number | undefined): number | undefined {
 }
 
 /**
- * Explore the scenario phase after phase until one finds a report. A finding is shrunk to
- * fewest preemptions and replayed with backtraces; without one the outcome is clean, with
- * how much was covered. An exploration that the wall-clock budget stopped before its
- * schedule budget, without a finding, proves nothing: its outcome is an error.
+ * Explore the scenario phase after phase (a portfolio, see portfolio.ts) until a run ends in
+ * a report that `accepts`. A finding is shrunk to fewest preemptions and replayed with
+ * backtraces: verdict 'crash', with the phase that found it. Without one the verdict says
+ * what was shown: 'clean-exhausted' when the exhaustive phase covered its whole bound,
+ * else 'clean-searched'. An exploration that the wall-clock budget stopped without a
+ * finding proves nothing: its outcome is an error.
+ *
+ * When the default run makes no scheduling decision (one runnable task at every point),
+ * that run is the only schedule there is: the random phases are skipped and the exhaustive
+ * phase confirms it with its one schedule.
  *
  * `accepts` says which report titles are this reproducer's bug. Reports of other bugs do not
  * stop the search (so a bug another patch introduces cannot mask this one, or flip this
@@ -106,7 +108,7 @@ function timeLeft(deadline: number | undefined): number | undefined {
 export function explorePhases(
   id: string,
   scenario: Scenario,
-  machine: MachineOptions,
+  machine: MachineOptions | undefined,
   phases: readonly Phase[],
   accepts: (title: string) => boolean,
   opts: ReproOptions = {},
@@ -116,74 +118,130 @@ export function explorePhases(
       `budgetMs must be a positive number, got ${String(opts.budgetMs)}`,
     );
   const deadline = opts.budgetMs === undefined ? undefined : Date.now() + opts.budgetMs;
-  const explored: Explored = {
-    strategy: phases.map((p) => p.strategy).join('+'),
-    schedules: 0,
-    exhausted: false,
-  };
+  const runs: PhaseRun[] = [];
+  const explored: Explored = { strategy: '', schedules: 0, exhausted: false, phases: runs };
   let budgetRuns = 0;
+  let onlySchedule = false;
   const others = new Map<string, OtherReport>();
-  const withOthers = (o: Outcome): Outcome => {
+  const seen = (title: string, decisions: readonly number[]): void => {
+    const o = others.get(title);
+    if (o !== undefined) o.runs++;
+    else others.set(title, { title, schedule: formatSchedule(decisions), runs: 1 });
+  };
+  const finish = (o: Outcome): Outcome => {
+    explored.strategy = [...new Set(runs.map((r) => r.strategy))].join('+');
+    if (budgetRuns > 0) explored.budgetRuns = budgetRuns;
+    o.explored = explored;
     if (others.size > 0) o.otherReports = [...others.values()];
     return o;
   };
+  const mo = machine === undefined ? {} : { machine };
+  /** The finding, shrunk to fewest preemptions and replayed with backtraces. */
+  const found = (label: string, schedule: string, title: string, again?: Replayed): Outcome => {
+    explored.foundBy = label;
+    explored.schedulesToFind = explored.schedules;
+    let out: Outcome;
+    if (again !== undefined) out = outcomeOf(id, again, schedule);
+    else {
+      const small = shrink(scenario, schedule, title, mo);
+      out = outcomeOf(id, replay(scenario, small.schedule, mo), small.schedule);
+    }
+    if (out.status === 'crash') out.verdict = 'crash';
+    return finish(out);
+  };
+
   for (const p of phases) {
-    const eo: Parameters<typeof explore>[1] = {
+    const label = phaseLabel(p);
+    if (onlySchedule && (p.strategy === 'pct' || p.strategy === 'random')) continue;
+    if (deadline !== undefined && Date.now() >= deadline)
+      return finish(inconclusive(id, opts, explored));
+    if (p.strategy === 'default') {
+      const r = replay(scenario, DEFAULT_SCHEDULE, mo);
+      const run: PhaseRun = { label, strategy: 'default', schedules: 1 };
+      runs.push(run);
+      explored.schedules++;
+      if (r.outcome === 'error')
+        return finish({
+          id,
+          status: 'error',
+          error: r.error ?? 'scenario error',
+          schedule: DEFAULT_SCHEDULE,
+        });
+      if (r.report !== undefined) {
+        if (accepts(r.report.title)) {
+          run.found = true;
+          return found(label, DEFAULT_SCHEDULE, r.report.title, r);
+        }
+        seen(r.report.title, r.decisions);
+      } else if (r.outcome === 'budget') budgetRuns++;
+      onlySchedule = r.decisions.length === 0 && r.outcome !== 'budget';
+      continue;
+    }
+    const eo: ExploreOptions = {
       strategy: p.strategy,
       maxSchedules: p.maxSchedules,
       seed: p.seed ?? 1,
-      machine,
       until: (report, run) => {
         if (accepts(report.title)) return true;
-        const seen = others.get(report.title);
-        if (seen !== undefined) seen.runs++;
-        else
-          others.set(report.title, {
-            title: report.title,
-            schedule: formatSchedule(run.decisions),
-            runs: 1,
-          });
+        seen(report.title, run.decisions);
         return false;
       },
     };
-    if (p.preemptionBound !== undefined) {
-      eo.preemptionBound = p.preemptionBound;
-      explored.preemptionBound = p.preemptionBound;
-    }
+    if (machine !== undefined) eo.machine = machine;
+    if (p.preemptionBound !== undefined) eo.preemptionBound = p.preemptionBound;
     if (p.depth !== undefined) eo.depth = p.depth;
     const limit = timeLeft(deadline);
     if (limit !== undefined) eo.timeLimitMs = limit;
     const res: ExploreResult = explore(scenario, eo);
+    const run: PhaseRun = { label, strategy: p.strategy, schedules: res.schedules };
+    if (p.seed !== undefined && p.strategy !== 'exhaustive') run.seed = p.seed;
+    if (p.strategy === 'pct') run.depth = p.depth ?? 3;
+    if (p.strategy === 'exhaustive') {
+      const bound = p.preemptionBound ?? 2;
+      run.preemptionBound = bound;
+      run.exhausted = res.exhausted;
+      run.exhaustedBound = res.exhaustedBound ?? -1;
+      explored.preemptionBound = bound;
+      if (res.exhausted) {
+        explored.exhausted = true;
+        explored.space = spaceText(bound, res.schedules, onlySchedule);
+      }
+      if (res.found?.bound !== undefined) run.foundAtBound = res.found.bound;
+    }
+    if (res.budget !== undefined) run.budget = res.budget;
+    runs.push(run);
     explored.schedules += res.schedules;
-    if (p.strategy === 'exhaustive') explored.exhausted = res.exhausted;
     if (res.budget !== undefined) explored.budget = res.budget;
     else delete explored.budget;
     budgetRuns += res.budgetRuns;
-    if (budgetRuns > 0) explored.budgetRuns = budgetRuns;
     if (res.error !== undefined)
-      return withOthers({
+      return finish({
         id,
         status: 'error',
         error: res.error.text,
         schedule: res.error.schedule,
-        explored,
-      });
-    if (res.found === undefined && res.budget === 'time')
-      return withOthers({
-        id,
-        status: 'error',
-        error:
-          `inconclusive: the time budget (${opts.budgetMs} ms) ran out after ${explored.schedules} ` +
-          'schedules without a finding; run without a time budget for a deterministic outcome',
-        explored,
       });
     if (res.found !== undefined) {
-      const f = res.found;
-      const small = shrink(scenario, f.schedule, f.report.title, { machine });
-      const out = outcomeOf(id, replay(scenario, small.schedule, { machine }), small.schedule);
-      out.explored = explored;
-      return withOthers(out);
+      run.found = true;
+      return found(label, res.found.schedule, res.found.report.title);
     }
+    if (res.budget === 'time') return finish(inconclusive(id, opts, explored));
   }
-  return withOthers({ id, status: 'clean', explored });
+  return finish({
+    id,
+    status: 'clean',
+    verdict: explored.exhausted ? 'clean-exhausted' : 'clean-searched',
+  });
+}
+
+/** A wall-clock budget (--budget-ms) stopped the portfolio before it found anything. */
+function inconclusive(id: string, opts: ReproOptions, explored: Explored): Outcome {
+  explored.budget = 'time';
+  return {
+    id,
+    status: 'error',
+    error:
+      `inconclusive: the time budget (${opts.budgetMs} ms) ran out after ${explored.schedules} ` +
+      'schedules without a finding; run without a time budget for a deterministic outcome',
+  };
 }

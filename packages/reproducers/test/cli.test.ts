@@ -50,6 +50,6 @@ describe('lockstep-repro', () => {
     expect(t.out).toMatch(/nlm-file-host-mutex-inversion\s+crash .*possible deadlock/);
     const r = cli('nlm-file-host-mutex-inversion', '--replay', 'v1:');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('WARNING: possible circular locking dependency detected');
+    expect(r.out).toContain('[ INFO: possible circular locking dependency detected ]');
   });
 });

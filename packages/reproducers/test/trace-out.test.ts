@@ -59,7 +59,7 @@ describe('traces of crashing outcomes', () => {
     expect(holds.length).toBeGreaterThan(0);
     expect(lanes.elided).toBeUndefined();
     const dmesg = readFileSync(join(dir, t!.dmesg), 'utf8');
-    expect(dmesg).toContain('WARNING: possible circular locking dependency detected');
+    expect(dmesg).toContain('[ INFO: possible circular locking dependency detected ]');
   });
 
   it('gives the same bytes for the same schedule', () => {

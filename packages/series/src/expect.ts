@@ -11,10 +11,20 @@ export interface ReproducerMeta {
   doc: string;
 }
 
+/** A claim to fix a reproducer that a `Refuted:` trailer records the model refutes. */
+export interface RefutedLink {
+  /** Step of the patch whose `Fixes-reproducer:` made the claim. */
+  claimedAt: number;
+  /** Step of the patch whose `Refuted:` records the refutation (claimedAt or later). */
+  refutedAt: number;
+}
+
 /** How the series links to one reproducer, from the patches' trailers. */
 export interface ReproducerLinks {
-  /** Step of the patch whose `Fixes-reproducer:` names it. */
+  /** Step of the patch whose `Fixes-reproducer:` names it and is not refuted. */
   fixedAt: number | null;
+  /** Claims to fix it that a later-or-same patch's `Refuted:` records as refuted. */
+  refuted: RefutedLink[];
   /** Step of the patch whose `Introduces-reproducer:` names it. */
   introducedAt: number | null;
   /** Steps of patches whose `Not-observable:` names it: linked, but nothing changes. */
@@ -42,11 +52,52 @@ function stepsNaming(
 }
 
 /**
- * The expected matrix. A reproducer crashes with its expected title from the patch that
- * introduces it (or the base) up to the patch that fixes it (or the end of the series). A
- * reproducer that a patch names as `Not-observable:` is expected clean at every step: the
- * patch claims a fix the model shows no failure for. Trailers naming unknown reproducers, or
- * one reproducer fixed or introduced twice, are errors in the series.
+ * Pair each `Refuted:` with the latest claim (`Fixes-reproducer:`) at or before it that is not
+ * yet refuted, and return the claim that stands (at most one). Refuting what no patch claimed,
+ * two claims standing, or a refuted claim after a standing one, are errors in the series.
+ */
+function matchRefutations(
+  id: string,
+  claims: readonly number[],
+  refutations: readonly number[],
+  infos: readonly PatchInfo[],
+): { fixedAt: number | null; refuted: RefutedLink[] } {
+  const open = [...claims];
+  const refuted: RefutedLink[] = [];
+  for (const r of refutations) {
+    let at = -1;
+    open.forEach((c, i) => {
+      if (c <= r) at = i;
+    });
+    if (at < 0)
+      throw new SeriesFailure(`patch ${r} (${infos[r - 1]!.name}) refutes a claim nobody made`, [
+        `Refuted: ${id}, but no patch up to ${r} claims Fixes-reproducer: ${id} (or every such claim is already refuted)`,
+      ]);
+    refuted.push({ claimedAt: open[at]!, refutedAt: r });
+    open.splice(at, 1);
+  }
+  if (open.length > 1)
+    throw new SeriesFailure(`reproducer '${id}' is fixed or introduced by more than one patch`, [
+      `Fixes-reproducer at steps ${claims.join(', ')}; refuted at ${refuted.map((x) => x.claimedAt).join(', ') || '-'}: at most one claim may stand`,
+    ]);
+  const fixedAt = open[0] ?? null;
+  const late = refuted.find((x) => fixedAt !== null && x.claimedAt > fixedAt);
+  if (late !== undefined)
+    throw new SeriesFailure(`reproducer '${id}': a refuted claim follows a fix that stands`, [
+      `fixed by ${fixedAt}, yet the claim of ${late.claimedAt} is refuted: it cannot crash again without a patch that introduces it`,
+    ]);
+  refuted.sort((a, b) => a.claimedAt - b.claimedAt);
+  return { fixedAt, refuted };
+}
+
+/**
+ * The expected matrix: the claims minus the recorded refutations. A reproducer crashes with
+ * its expected title from the patch that introduces it (or the base) up to the patch whose
+ * fix stands (or the end of the series); a claimed fix that a `Refuted:` trailer refutes
+ * changes nothing, so the reproducer is expected to crash on from the claim. A reproducer that
+ * a patch names as `Not-observable:` is expected clean at every step: the patch claims a fix
+ * the model shows no failure for. Trailers naming unknown reproducers, one reproducer
+ * introduced twice, or fixed by two claims that stand, are errors in the series.
  */
 export function expectedMatrix(
   infos: readonly PatchInfo[],
@@ -55,7 +106,12 @@ export function expectedMatrix(
   const known = new Set(repros.map((r) => r.id));
   const problems: string[] = [];
   infos.forEach((p, i) => {
-    const named = [...p.fixesReproducers, ...p.introducesReproducers, ...p.notObservable];
+    const named = [
+      ...p.fixesReproducers,
+      ...p.introducesReproducers,
+      ...p.notObservable,
+      ...p.refuted,
+    ];
     for (const id of named)
       if (!known.has(id))
         problems.push(`patch ${i + 1} (${p.name}) names unknown reproducer '${id}'`);
@@ -66,18 +122,21 @@ export function expectedMatrix(
       `known reproducers: ${[...known].join(', ') || '(none)'}`,
     ]);
   return repros.map((r) => {
-    const fixed = stepsNaming(infos, (p) => p.fixesReproducers, r.id);
+    const claims = stepsNaming(infos, (p) => p.fixesReproducers, r.id);
     const introduced = stepsNaming(infos, (p) => p.introducesReproducers, r.id);
     const notObservableAt = stepsNaming(infos, (p) => p.notObservable, r.id);
-    if (fixed.length > 1 || introduced.length > 1)
+    const refutations = stepsNaming(infos, (p) => p.refuted, r.id);
+    if (introduced.length > 1)
       throw new SeriesFailure(
         `reproducer '${r.id}' is fixed or introduced by more than one patch`,
         [
-          `Fixes-reproducer at steps ${fixed.join(', ') || '-'}; Introduces-reproducer at steps ${introduced.join(', ') || '-'}`,
+          `Fixes-reproducer at steps ${claims.join(', ') || '-'}; Introduces-reproducer at steps ${introduced.join(', ')}`,
         ],
       );
+    const { fixedAt, refuted } = matchRefutations(r.id, claims, refutations, infos);
     const links: ReproducerLinks = {
-      fixedAt: fixed[0] ?? null,
+      fixedAt,
+      refuted,
       introducedAt: introduced[0] ?? null,
       notObservableAt,
     };

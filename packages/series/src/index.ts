@@ -25,6 +25,7 @@ export {
   type Trailer,
 } from './patch-file.js';
 export { type CliIO, formatSeries, run } from './program.js';
+export { type RefutedClaim, refutedClaims, refutedLine } from './refuted.js';
 export {
   type EmbeddedRegistryOptions,
   type RegistryHandle,
@@ -48,7 +49,14 @@ export {
   readReleaseRecord,
   type StepRelease,
 } from './release-record.js';
-export { listReproducers, type ReproOutcome, runReproducers } from './reproducers.js';
+export {
+  type Explored,
+  listReproducers,
+  type PhaseRun,
+  type ReproOutcome,
+  runReproducers,
+  type VerdictKind,
+} from './reproducers.js';
 export { type ParsedPatch, parsePatchDiff } from './review-diff.js';
 export {
   defaultReportFile,
@@ -78,6 +86,7 @@ export {
   type TreeState,
   treeGit,
 } from './tree.js';
+export { type CellVerdict, verdictOf } from './verdict.js';
 export { type Cell, compare, type StepResult, type VerifyReport, verify } from './verify.js';
 export {
   type VersionBisectOptions,

@@ -1,22 +1,85 @@
-import type { VerifyReport } from './verify.js';
+import { refutedClaims, refutedLine, refutedLinkText, stepList } from './refuted.js';
+import { cleanText, MARKS, MEANINGS } from './verdict.js';
+import type { Cell, VerifyReport } from './verify.js';
 
-/** One character per cell: X crash, . clean; upper-case ! marks a cell that differs. */
-function mark(observed: string | null, ok: boolean): string {
-  const c = observed === null ? '.' : observed.startsWith('error:') ? 'E' : 'X';
-  return ok ? c : `${c}!`;
+/** One mark per cell (see LEGEND); `!` after it marks a cell that differs from the trailers. */
+function mark(c: Cell): string {
+  const m = MARKS[c.verdict ?? 'error'];
+  return c.ok ? m : `${m}!`;
 }
 
-/** How the series links to a reproducer, in words: "fixed by 6", "named by 3, not observable". */
-export function linkText(r: Pick<VerifyReport['reproducers'][number], 'links'>): string {
+/** The matrix legend: each mark and what it claims. */
+export const LEGEND = [
+  `${MARKS.crash} crash: ${MEANINGS.crash}`,
+  `${MARKS['clean-exhausted']} clean, exhausted: ${MEANINGS['clean-exhausted']}`,
+  `${MARKS['clean-searched']} clean, searched: ${MEANINGS['clean-searched']}`,
+  `${MARKS.error} reproducer error   ! differs from what the trailers imply`,
+  'On the right, what the trailers claim ("fixed by N": patch N claims the fix), and how the clean cells from the fix on were shown.',
+];
+
+/**
+ * How the clean cells from a claimed fix on were shown: "(exhausted)" when every one covered
+ * its stated space, "(searched, not proven)" when any is only searched.
+ */
+function fixEvidence(cells: readonly Cell[] | undefined, from: number): string {
+  const after = (cells ?? []).slice(from).filter((c) => c.observed === null);
+  if (after.length === 0) return '';
+  return after.every((c) => c.verdict === 'clean-exhausted')
+    ? ' (exhausted)'
+    : ' (searched, not proven)';
+}
+
+/**
+ * How the series links to a reproducer, in words: "fixed by 6 (searched, not proven)", "named
+ * by 3, not observable", "claimed fixed by 6, refuted". These are the trailers' claims, with
+ * (when the row's cells are given) how the clean cells after a fix were shown.
+ */
+export function linkText(
+  r: Pick<VerifyReport['reproducers'][number], 'links'> & { cells?: readonly Cell[] },
+): string {
   const parts: string[] = [];
   if (r.links.introducedAt !== null) parts.push(`introduced by ${r.links.introducedAt}`);
-  if (r.links.fixedAt !== null) parts.push(`fixed by ${r.links.fixedAt}`);
+  for (const x of r.links.refuted ?? []) parts.push(refutedLinkText(x));
+  if (r.links.fixedAt !== null)
+    parts.push(`fixed by ${r.links.fixedAt}${fixEvidence(r.cells, r.links.fixedAt)}`);
   for (const s of r.links.notObservableAt) parts.push(`named by ${s}, not observable`);
   if (parts.length === 0) parts.push('not fixed by this series');
   return parts.join(', ');
 }
 
-/** The verify matrix for a terminal: reproducers by steps, then titles and notes. */
+/** verify's own section: every refuted claim, from what the run observed. */
+export function formatRefuted(report: VerifyReport): string[] {
+  const claims = refutedClaims(report);
+  if (claims.length === 0) return ['Refuted claims: none recorded'];
+  return [
+    `Refuted claims: ${claims.length} (a patch claims a fix; the model shows the bug is still there)`,
+    ...claims.map((c) => `  ${refutedLine(c)}`),
+  ];
+}
+
+/** Each reproducer's clean cells, consecutive steps that showed the same thing together. */
+function cleanCells(report: VerifyReport): string[] {
+  const lines: string[] = [];
+  for (const r of report.reproducers) {
+    const groups: Array<{ steps: number[]; text: string }> = [];
+    for (const s of report.steps) {
+      const o = s.outcomes.find((x) => x.id === r.id);
+      if (o === undefined || o.status !== 'clean') continue;
+      const text = cleanText(o);
+      const last = groups.at(-1);
+      if (last !== undefined && last.text === text && last.steps.at(-1) === s.step - 1)
+        last.steps.push(s.step);
+      else groups.push({ steps: [s.step], text });
+    }
+    for (const g of groups)
+      lines.push(
+        `  ${r.id} at ${g.steps.length === 1 ? 'step' : 'steps'} ${stepList(g.steps)}: ${g.text}`,
+      );
+  }
+  return lines;
+}
+
+/** The verify matrix for a terminal: reproducers by steps, legend, refuted claims, details. */
 export function formatMatrix(report: VerifyReport): string {
   const n = report.steps.length;
   const idW = Math.max(10, ...report.reproducers.map((r) => r.id.length)) + 2;
@@ -25,29 +88,17 @@ export function formatMatrix(report: VerifyReport): string {
     `${'reproducer'.padEnd(idW)}${report.steps.map((s) => String(s.step).padEnd(4)).join('')}`,
   );
   for (const r of report.reproducers) {
-    const cells = r.cells.map((c) => mark(c.observed, c.ok).padEnd(4)).join('');
+    const cells = r.cells.map((c) => mark(c).padEnd(4)).join('');
     lines.push(`${r.id.padEnd(idW)}${cells}${linkText(r)}`);
   }
-  lines.push(
-    '',
-    'X crash   . clean   E reproducer error   ! differs from what the trailers imply',
-    '',
-  );
+  lines.push('', ...LEGEND, '', ...formatRefuted(report), '');
   lines.push('crash titles:');
   for (const r of report.reproducers) {
     const seen = new Set(r.cells.map((c) => c.observed).filter((t): t is string => t !== null));
     lines.push(`  ${r.id}: ${seen.size > 0 ? [...seen].join(' | ') : `clean at all ${n} steps`}`);
   }
-  const coverage: string[] = [];
-  for (const s of report.steps)
-    for (const o of s.outcomes)
-      if (o.status === 'clean' && o.explored)
-        coverage.push(
-          `  step ${s.step} ${o.id}: ${o.explored.strategy}` +
-            `${o.explored.preemptionBound !== undefined ? ` (preemption bound ${o.explored.preemptionBound})` : ''}` +
-            `, ${o.explored.schedules} schedules${o.explored.exhausted ? ' (the whole bounded space)' : ''}, none failing`,
-        );
-  if (coverage.length > 0) lines.push('', 'clean races, as explored:', ...coverage);
+  const clean = cleanCells(report);
+  if (clean.length > 0) lines.push('', 'clean cells, as shown:', ...clean);
   lines.push('', 'steps:');
   for (const s of report.steps) {
     const what = s.patch === null ? 'base' : `${s.patch}`;
@@ -57,9 +108,12 @@ export function formatMatrix(report: VerifyReport): string {
     );
   }
   lines.push('');
+  const refuted = refutedClaims(report).length;
   if (report.ok)
     lines.push(
-      `verify: the observed matrix matches the trailers (${(report.ms / 1000).toFixed(1)} s)`,
+      `verify: the observed matrix matches the trailers, claims minus recorded refutations` +
+        `${refuted > 0 ? ` (${refuted} refuted claim${refuted === 1 ? '' : 's'}, listed above)` : ''}` +
+        ` (${(report.ms / 1000).toFixed(1)} s)`,
     );
   else
     lines.push(

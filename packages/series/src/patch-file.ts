@@ -30,6 +30,11 @@ export interface PatchInfo {
    * introduced) that bug, but the model shows no failure on either side of it.
    */
   notObservable: string[];
+  /**
+   * Reproducer ids from `Refuted: <id>` trailers: the model refutes a claim, made by this patch
+   * or an earlier one (`Fixes-reproducer:`), to fix that reproducer; it still crashes.
+   */
+  refuted: string[];
   /** `Signed-off-by:` values, in order. */
   signedOffBy: string[];
 }
@@ -109,6 +114,7 @@ export async function readPatchInfo(
     fixesReproducers: trailerValues(trailers, 'Fixes-reproducer'),
     introducesReproducers: trailerValues(trailers, 'Introduces-reproducer'),
     notObservable: trailerValues(trailers, 'Not-observable'),
+    refuted: trailerValues(trailers, 'Refuted'),
     signedOffBy: trailerValues(trailers, 'Signed-off-by'),
   };
 }

@@ -35,8 +35,23 @@ const HELP_AFTER = `
 The series: patches/series lists patch files (paths relative to patches/) in the order they
 apply, one per line, quilt style: blank lines and lines starting with # are comments. Each
 patch is a git format-patch file (From/Date/Subject headers, a description ending in
-trailers such as Signed-off-by:, Fixes-reproducer: ID, Introduces-reproducer: ID and
-Not-observable: ID, then the diff). A patch carries its version bumps as .changeset/*.md files it adds.
+trailers such as Signed-off-by:, Fixes-reproducer: ID, Introduces-reproducer: ID,
+Not-observable: ID and Refuted: ID, then the diff). A patch carries its version bumps as
+.changeset/*.md files it adds.
+
+Claims and verdicts: Fixes-reproducer: ID claims the patch fixes reproducer ID.
+Refuted: ID, in that patch or a later one, records that the model refutes the claim: the
+reproducer is expected to crash on from the claimed fix (until a later fix that stands), and
+verify lists the claim under "Refuted claims" with how the run still crashes. A paragraph of
+the refuting patch's message that names ID explains the remaining window; the review site
+shows it at the top of the patch page.
+
+Cells of the matrix (verify, show, review):
+  X  crash: the strategy that found it, after how many schedules, and a replay string
+  =  clean, exhausted: every schedule of a stated space ran, none failed (a proof within
+     that space only)
+  ~  clean, searched: the schedule budgets ran out with no failure (evidence, not proof)
+  E  the reproducer could not run;  a trailing ! marks a cell that differs from the trailers
 
 Steps: step 0 is the base (packages/ and the root build files of the workspace), step N is
 the tree after patch N.
@@ -74,6 +89,8 @@ export function formatSeries(rows: readonly SeriesRow[]): string {
     for (const id of r.introducesReproducers ?? []) lines.push(`      introduces reproducer ${id}`);
     for (const id of r.notObservable ?? [])
       lines.push(`      names reproducer ${id} (no observable change in the model)`);
+    for (const id of r.refuted ?? [])
+      lines.push(`      records that the model refutes the claimed fix of ${id}`);
   }
   const names = Object.keys(rows[0]?.versions ?? {});
   for (const r of rows)
@@ -236,7 +253,7 @@ export async function run(argv: readonly string[], ioIn: Partial<CliIO> = {}): P
     .command('verify')
     .summary('build, test and run every reproducer at every step; compare with the trailers')
     .description(
-      "For every step of the series (0 = base): check it out in the materialised tree, build it, run every package's tests and every reproducer (one turbo run: build, test, repro, cached in the tree), then compare the observed outcomes with the matrix the patch trailers imply (Fixes-reproducer, Introduces-reproducer, Not-observable; a reproducer no patch names is expected to crash at every step). Prints the matrix with the crash titles, writes a JSON report, and exits 1 on any mismatch or failed step. The tree gets its own node_modules (npm ci, once).",
+      "For every step of the series (0 = base): check it out in the materialised tree, build it, run every package's tests and every reproducer (one turbo run: build, test, repro, cached in the tree), then compare the observed outcomes with the matrix the patch trailers imply: the claims (Fixes-reproducer, Introduces-reproducer, Not-observable; a reproducer no patch names is expected to crash at every step) minus the refutations the series records (Refuted). Prints the matrix, each cell a crash (X), clean over an exhausted space (=, a proof within it) or clean after a search (~, evidence, not proof), then the refuted claims with how each still crashes, the crash titles and how each clean cell was shown; writes a JSON report (format 2) and exits 1 on any cell that matches neither, or a failed step. The tree gets its own node_modules (npm ci, once).",
     )
     .option('--dir <dir>', 'the tree (default: .lockstep/tree under the workspace root)')
     .option('--report <file>', 'where to write the JSON report (default: .lockstep/verify.json)')

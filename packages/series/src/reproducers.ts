@@ -10,15 +10,57 @@ export const REPRO_CLI = join(REPRO_PACKAGE, 'dist', 'cli.js');
 /** What its `repro` turbo task writes (cached by turbo with the build). */
 export const REPRO_RESULTS = join(REPRO_PACKAGE, 'repro-results.json');
 
+/**
+ * One phase of a reproducer's portfolio, as it ran (mirrors PhaseRun in
+ * packages/reproducers/src/types.ts; the CLI reads JSON, so the types are repeated here).
+ */
+export interface PhaseRun {
+  /** 'default', 'pct d=2 seed=3', 'random seed=1', 'exhaustive pb=2'. */
+  label: string;
+  strategy: 'default' | 'pct' | 'random' | 'exhaustive';
+  seed?: number;
+  depth?: number;
+  preemptionBound?: number;
+  schedules: number;
+  exhausted?: boolean;
+  exhaustedBound?: number;
+  budget?: 'schedules' | 'steps' | 'time';
+  found?: boolean;
+}
+
+/** What a cell may claim (DESIGN.md "Verdicts"); absent on status 'error'. */
+export type VerdictKind = 'crash' | 'clean-exhausted' | 'clean-searched';
+
+/** How a reproducer's schedules were explored (mirrors Explored in the reproducers package). */
+export interface Explored {
+  strategy: string;
+  schedules: number;
+  exhausted: boolean;
+  /** The stated space that was covered, in words. */
+  space?: string;
+  preemptionBound?: number;
+  budget?: 'schedules' | 'steps' | 'time';
+  budgetRuns?: number;
+  phases?: PhaseRun[];
+  /** Crash: the phase that found it, and schedules run up to and including the find. */
+  foundBy?: string;
+  schedulesToFind?: number;
+}
+
 /** One reproducer's outcome at one step, as lockstep-repro --json reports it. */
 export interface ReproOutcome {
   id: string;
   status: 'crash' | 'clean' | 'error';
+  verdict?: VerdictKind;
   title?: string;
   report?: string;
   schedule?: string;
   error?: string;
-  explored?: { strategy: string; schedules: number; exhausted: boolean; preemptionBound?: number };
+  explored?: Explored;
+  /** The kernel log of the run that crashed, or of the single run. */
+  dmesg?: string;
+  warnings?: string[];
+  otherReports?: Array<{ title: string; schedule: string; runs: number }>;
   ms?: number;
 }
 

@@ -45,7 +45,7 @@ export function addReviewCommands(program: Command, ctx: ReviewCommandContext): 
     .command('review')
     .summary('build the review site from the verify report and serve it on 127.0.0.1')
     .description(
-      "Build a static site from the verify report (.lockstep/verify.json) and the series: an index of the steps with their subjects, package versions and a strip of reproducer outcomes, and a page per patch with its message and trailers, diffstat and highlighted diff, every reproducer's outcome before and after with the kernel's report, a picture of each crash's interleaving, and its Perfetto trace to download. Pages link to each other (patch-N.html) and take the keyboard: right/left or j/k for the next and previous patch, u for the index. The site loads nothing from the network. Without --out it is written to .lockstep/review and served until interrupted.",
+      "Build a static site from the verify report (.lockstep/verify.json) and the series: an index of the steps with their subjects, package versions and a strip of reproducer outcomes, and a page per patch with its refuted claims at the top (the claim, how the run still crashes, the message's explanation and the interleaving), its message and trailers, diffstat and highlighted diff, every reproducer's outcome before and after (crash, clean exhausted, or clean searched) with the kernel's report, a picture of each crash's interleaving, and its Perfetto trace to download. Pages link to each other (patch-N.html) and take the keyboard: right/left or j/k for the next and previous patch, u for the index. The site loads nothing from the network. Without --out it is written to .lockstep/review and served until interrupted.",
     )
     .option('--report <file>', 'the verify report (default: .lockstep/verify.json)')
     .option(
@@ -79,7 +79,7 @@ export function addReviewCommands(program: Command, ctx: ReviewCommandContext): 
     .command('show')
     .summary("show a step like git show, then its reproducers' reports")
     .description(
-      "Print a step in the terminal: the patch's header and message, diffstat and diff, every reproducer's outcome before and after it (from the verify report), then the report of each crash the patch changes or names, with the end of its interleaving and its Perfetto trace. Step 0 shows the base's outcomes.",
+      "Print a step in the terminal: the patch's header and message, the claims to fix a reproducer that it makes or records as refuted (with how the run still crashes), diffstat and diff, every reproducer's outcome before and after it from the verify report (crash, clean exhausted: a proof within a stated space, or clean searched: evidence, not proof), then the report of each crash the patch changes or names, with the end of its interleaving and its Perfetto trace. Step 0 shows the base's outcomes.",
     )
     .argument('<step>', 'N or step-N (0 is the base)')
     .option('--report <file>', 'the verify report (default: .lockstep/verify.json)')

@@ -46,7 +46,9 @@ export interface PatchOutcome {
   after: Cell;
   changed: boolean;
   /** The trailer of this patch that names the reproducer, if any. */
-  trailer: 'Fixes-reproducer' | 'Introduces-reproducer' | 'Not-observable' | null;
+  trailer: 'Fixes-reproducer' | 'Introduces-reproducer' | 'Not-observable' | 'Refuted' | null;
+  /** This patch claims to fix the reproducer, or records that a claim is refuted, and it is. */
+  refuted: boolean;
 }
 
 export interface ReviewModel {
@@ -74,8 +76,10 @@ function readReport(file: string): VerifyReport {
   } catch (e) {
     throw new SeriesFailure(`${file} is not JSON`, [(e as Error).message]);
   }
-  if (report?.format !== 1 || !Array.isArray(report.steps) || !Array.isArray(report.reproducers))
-    throw new SeriesFailure(`${file} is not a lockstep verify report (format 1)`);
+  if (report?.format !== 2 || !Array.isArray(report.steps) || !Array.isArray(report.reproducers))
+    throw new SeriesFailure(`${file} is not a lockstep verify report (format 2)`, [
+      'an older lockstep wrote it, or it is another file: run `lockstep verify` again',
+    ]);
   return report;
 }
 
@@ -132,12 +136,8 @@ export async function loadReview(ws: Workspace, reportFile: string): Promise<Rev
   return { root: ws.root, reportFile: resolve(reportFile), report, steps, warnings };
 }
 
-/** An outcome with the fields lockstep-repro writes beyond what verify reads. */
-export interface ShownOutcome extends ReproOutcome {
-  /** The kernel log of the run, before the report. */
-  dmesg?: string;
-  otherReports?: Array<{ title: string; schedule: string; runs: number }>;
-}
+/** An outcome as the report recorded it (dmesg and other reports included). */
+export type ShownOutcome = ReproOutcome;
 
 /** The outcome of a reproducer at a step, as the report recorded it. */
 export function outcomeAt(m: ReviewModel, step: number, id: string): ShownOutcome | undefined {
@@ -164,12 +164,23 @@ export function patchOutcomes(m: ReviewModel, step: number): PatchOutcome[] {
     if (info?.fixesReproducers.includes(repro.id)) trailer = 'Fixes-reproducer';
     else if (info?.introducesReproducers.includes(repro.id)) trailer = 'Introduces-reproducer';
     else if (info?.notObservable.includes(repro.id)) trailer = 'Not-observable';
-    return { repro, before, after, changed: before.observed !== after.observed, trailer };
+    else if (info?.refuted.includes(repro.id)) trailer = 'Refuted';
+    const refuted = (repro.links.refuted ?? []).some(
+      (x) => x.claimedAt === step || x.refutedAt === step,
+    );
+    return { repro, before, after, changed: before.observed !== after.observed, trailer, refuted };
   });
 }
 
-/** What a cell shows in a word. */
+/** What a cell shows in a word: crash, clean or error (the clean kinds together). */
 export function cellWord(c: Cell): 'crash' | 'clean' | 'error' {
   if (c.observed === null) return 'clean';
   return c.observed.startsWith('error:') ? 'error' : 'crash';
+}
+
+/** A cell's kind for display: crash, exhausted (clean), searched (clean) or error. */
+export function cellKind(c: Cell): 'crash' | 'exhausted' | 'searched' | 'error' {
+  const w = cellWord(c);
+  if (w !== 'clean') return w;
+  return c.verdict === 'clean-exhausted' ? 'exhausted' : 'searched';
 }

@@ -4,7 +4,7 @@
  * changes, each with the end of its interleaving.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import type { ReproOutcome } from './reproducers.js';
+import { refutedAtPatch, refutedSummary } from './refuted.js';
 import { diffstat } from './review-diff.js';
 import {
   cellWord,
@@ -16,6 +16,14 @@ import {
 } from './review-model.js';
 import type { LanesJson } from './review-svg.js';
 import { textInterleaving } from './show-lanes.js';
+import {
+  type CellVerdict,
+  cleanText,
+  foundText,
+  MEANINGS,
+  replayCommand,
+  WORDS,
+} from './verdict.js';
 import type { Cell } from './verify.js';
 
 export interface ShowOptions {
@@ -51,16 +59,39 @@ function colourDiff(text: string, paint: Paint): string {
     .join('\n');
 }
 
+const COLOURS: Record<CellVerdict, string> = {
+  crash: '31',
+  'clean-exhausted': '32',
+  'clean-searched': '36',
+  error: '33',
+};
+
+/** A cell in words, padded to line up: crash, clean, exhausted, clean, searched, error. */
 function word(c: Cell, paint: Paint): string {
-  const w = cellWord(c);
-  return paint(w === 'crash' ? '31' : w === 'clean' ? '32' : '33', w.padEnd(5));
+  const v = c.verdict ?? 'error';
+  return paint(COLOURS[v], WORDS[v].padEnd(16));
 }
 
-function explored(o: ReproOutcome): string {
-  const e = o.explored;
-  if (e === undefined) return 'one run under the default schedule';
-  const bound = e.preemptionBound !== undefined ? ` (preemption bound ${e.preemptionBound})` : '';
-  return `${e.strategy}${bound}, ${e.schedules} schedule${e.schedules === 1 ? '' : 's'}${e.exhausted ? ', the whole bounded space' : ''}`;
+/** What the words of a cell mean, under the outcome lists. */
+function legend(): string[] {
+  return [
+    `  (clean, exhausted: ${MEANINGS['clean-exhausted']};`,
+    `   clean, searched: ${MEANINGS['clean-searched']})`,
+  ];
+}
+
+/** The refuted claims this patch makes or records, each with how the run still crashes. */
+function refutedBlock(m: ReviewModel, step: number, paint: Paint): string[] {
+  const claims = refutedAtPatch(m.report, step);
+  if (claims.length === 0) return [];
+  const out = [paint('1;31', `Refuted claim${claims.length === 1 ? '' : 's'}:`)];
+  for (const c of claims) {
+    out.push(`  ${c.id}: ${refutedSummary(c)}`);
+    if (c.outcome?.status === 'crash')
+      out.push(`    replay: ${replayCommand(c.id, c.outcome.schedule)}`);
+  }
+  out.push('');
+  return out;
 }
 
 /** One crash: title, how it was found, the report, the end of its interleaving, the trace. */
@@ -76,7 +107,7 @@ function crashReport(
   if (o === undefined || o.status !== 'crash') return [];
   const lines = [
     paint('1', `==> ${id}, ${label} (step ${step}): ${o.title ?? ''}`),
-    `found by ${explored(o)}; replay: lockstep-repro ${id} --replay '${o.schedule ?? 'v1:'}'`,
+    `found by ${foundText(o)}; replay: ${replayCommand(id, o.schedule)}`,
     '',
     ...(o.report ?? '').replace(/\n$/, '').split('\n'),
   ];
@@ -113,7 +144,7 @@ export function formatShow(m: ReviewModel, step: number, opts: ShowOptions = {})
       const c = r.cells[0]!;
       out.push(`  ${r.id.padEnd(38)} ${word(c, paint)}  ${c.observed ?? ''}`);
     }
-    out.push('');
+    out.push(...legend(), '');
     for (const r of m.report.reproducers)
       out.push(...crashReport(m, 0, r.id, 'at the base', opts, paint));
     return `${out.join('\n').replace(/\n+$/, '')}\n`;
@@ -132,6 +163,7 @@ export function formatShow(m: ReviewModel, step: number, opts: ShowOptions = {})
       .map((l) => (l === '' ? '' : `    ${l}`)),
     '',
   );
+  out.push(...refutedBlock(m, step, paint));
   if (s.bumps.length > 0)
     out.push(`Versions: ${s.bumps.map((b) => `${b.name} ${b.from} -> ${b.to}`).join(', ')}`, '');
   out.push(...diffstat(s.patch.diff), '');
@@ -142,19 +174,20 @@ export function formatShow(m: ReviewModel, step: number, opts: ShowOptions = {})
     const flag = po.after.ok
       ? ''
       : paint('31', `  differs: the trailers imply ${po.after.expected ?? 'clean'}`);
-    const note = po.trailer ?? (po.changed ? 'changed without a trailer' : '');
+    const note =
+      (po.trailer ?? (po.changed ? 'changed without a trailer' : '')) +
+      (po.refuted ? paint('1;31', ' (claim refuted)') : '');
     out.push(
       `  ${po.repro.id.padEnd(38)} ${word(po.before, paint)} -> ${word(po.after, paint)}  ${note}${flag}`,
     );
   }
-  out.push('');
+  out.push(...legend(), '');
   const focus = outcomes.filter((po) => po.changed || po.trailer !== null || !po.after.ok);
   for (const po of focus) {
     out.push(...crashReport(m, step - 1, po.repro.id, 'before', opts, paint));
     out.push(...crashReport(m, step, po.repro.id, 'after', opts, paint));
     const o = outcomeAt(m, step, po.repro.id);
-    if (o?.status === 'clean')
-      out.push(`${po.repro.id} is clean after the patch: ${explored(o)}, none failing`, '');
+    if (o?.status === 'clean') out.push(`${po.repro.id} after the patch: ${cleanText(o)}`, '');
   }
   const still = outcomes.filter((po) => !focus.includes(po) && cellWord(po.after) === 'crash');
   if (still.length > 0) {

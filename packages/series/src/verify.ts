@@ -21,6 +21,7 @@ import { withScratch } from './scratch.js';
 import { readPatchInfos } from './steps.js';
 import { ensureTreeDeps } from './tree-deps.js';
 import { stepTurboArgs } from './turbo.js';
+import { type CellVerdict, verdictOf, WORDS } from './verdict.js';
 import { computeVersions } from './versions.js';
 import type { Workspace } from './workspace.js';
 
@@ -54,6 +55,12 @@ export interface Cell {
   expected: string | null;
   /** The crash title, null for clean, 'error: ...' when the reproducer could not run. */
   observed: string | null;
+  /**
+   * What the cell shows (DESIGN.md "Verdicts"): a crash, clean over an exhausted space (a
+   * proof within it), clean after a search (evidence, not proof), or a reproducer error.
+   * Only `observed` is compared with the trailers: both clean kinds match a clean expectation.
+   */
+  verdict: CellVerdict;
   ok: boolean;
 }
 
@@ -63,7 +70,8 @@ export interface ReproducerRow extends ReproducerMeta {
 }
 
 export interface VerifyReport {
-  format: 1;
+  /** 2: cells carry their verdict, links their refuted claims. */
+  format: 2;
   series: string;
   steps: StepResult[];
   reproducers: ReproducerRow[];
@@ -115,7 +123,10 @@ function observedOf(o: ReproOutcome | undefined): string | null {
   return null;
 }
 
-/** Compare the observed outcomes with the matrix the trailers imply. */
+/**
+ * Compare the observed outcomes with the matrix the trailers imply (the claims minus the
+ * recorded refutations): any cell that matches neither is a problem.
+ */
 export function compare(
   metas: readonly ReproducerMeta[],
   expectations: readonly Expectation[],
@@ -131,13 +142,15 @@ export function compare(
     const exp = expectations[i]!;
     const cells = steps.map((s) => {
       const expected = exp.expected[s.step] ?? null;
-      const observed = observedOf(s.outcomes.find((o) => o.id === meta.id));
+      const outcome = s.outcomes.find((o) => o.id === meta.id);
+      const observed = observedOf(outcome);
+      const verdict = verdictOf(outcome);
       const ok = expected === observed;
       if (!ok)
         problems.push(
-          `${meta.id} at step ${s.step}: expected ${expected ?? 'clean'}, observed ${observed ?? 'clean'}`,
+          `${meta.id} at step ${s.step}: expected ${expected ?? 'clean'}, observed ${observed ?? WORDS[verdict]}`,
         );
-      return { expected, observed, ok };
+      return { expected, observed, verdict, ok };
     });
     return { ...meta, links: exp.links, cells };
   });
@@ -201,7 +214,7 @@ export async function verify(ws: Workspace, opts: VerifyOptions): Promise<Verify
   const { rows, problems } = compare(metas ?? [], expectations, steps);
   if (metas === null) problems.push('no step built the reproducers: nothing was compared');
   return {
-    format: 1,
+    format: 2,
     series: 'patches/series',
     steps,
     reproducers: rows,

@@ -5,7 +5,9 @@ import { compare, type StepResult } from '../src/verify.js';
 
 function patch(
   name: string,
-  t: Partial<Pick<PatchInfo, 'fixesReproducers' | 'introducesReproducers' | 'notObservable'>>,
+  t: Partial<
+    Pick<PatchInfo, 'fixesReproducers' | 'introducesReproducers' | 'notObservable' | 'refuted'>
+  >,
 ): PatchInfo {
   return {
     name,
@@ -18,6 +20,7 @@ function patch(
     fixesReproducers: t.fixesReproducers ?? [],
     introducesReproducers: t.introducesReproducers ?? [],
     notObservable: t.notObservable ?? [],
+    refuted: t.refuted ?? [],
     signedOffBy: [],
   };
 }
@@ -71,6 +74,100 @@ describe('expectedMatrix', () => {
   });
 });
 
+describe('refuted claims', () => {
+  const repros = [repro('a'), repro('b')];
+
+  it('expects a refuted claim to crash on from the claim, to the end of the series', () => {
+    const infos = [
+      patch('p1', { fixesReproducers: ['a'], refuted: ['a'] }),
+      patch('p2', { fixesReproducers: ['b'] }),
+      patch('p3', {}),
+    ];
+    const [a, b] = expectedMatrix(infos, repros);
+    expect(a!.expected).toEqual(['crash in a', 'crash in a', 'crash in a', 'crash in a']);
+    expect(a!.links).toMatchObject({ fixedAt: null, refuted: [{ claimedAt: 1, refutedAt: 1 }] });
+    expect(b!.expected).toEqual(['crash in b', 'crash in b', null, null]);
+    expect(b!.links.refuted).toEqual([]);
+  });
+
+  it('takes a refutation recorded by a later patch back to the claim', () => {
+    const infos = [patch('p1', { fixesReproducers: ['a'] }), patch('p2', { refuted: ['a'] })];
+    const [a] = expectedMatrix(infos, [repro('a')]);
+    expect(a!.expected).toEqual(['crash in a', 'crash in a', 'crash in a']);
+    expect(a!.links.refuted).toEqual([{ claimedAt: 1, refutedAt: 2 }]);
+  });
+
+  it('lets a later claim that is not refuted fix it', () => {
+    const infos = [
+      patch('p1', { fixesReproducers: ['a'], refuted: ['a'] }),
+      patch('p2', {}),
+      patch('p3', { fixesReproducers: ['a'] }),
+    ];
+    const [a] = expectedMatrix(infos, [repro('a')]);
+    expect(a!.expected).toEqual(['crash in a', 'crash in a', 'crash in a', null]);
+    expect(a!.links).toMatchObject({ fixedAt: 3, refuted: [{ claimedAt: 1, refutedAt: 1 }] });
+  });
+
+  it('rejects refuting what no earlier-or-same patch claims to fix', () => {
+    expect(() => expectedMatrix([patch('p1', { refuted: ['a'] })], [repro('a')])).toThrow(
+      /refutes a claim nobody made/,
+    );
+    // The claim comes after the refutation: still nobody had claimed it.
+    expect(() =>
+      expectedMatrix(
+        [patch('p1', { refuted: ['a'] }), patch('p2', { fixesReproducers: ['a'] })],
+        [repro('a')],
+      ),
+    ).toThrow(/refutes a claim nobody made/);
+    // One claim, refuted twice.
+    expect(() =>
+      expectedMatrix(
+        [patch('p1', { fixesReproducers: ['a'], refuted: ['a'] }), patch('p2', { refuted: ['a'] })],
+        [repro('a')],
+      ),
+    ).toThrow(/refutes a claim nobody made/);
+  });
+
+  it('rejects an unknown id in Refuted, two claims that stand, and a refuted claim after a fix', () => {
+    expect(() =>
+      expectedMatrix([patch('p1', { fixesReproducers: ['a'], refuted: ['zz'] })], [repro('a')]),
+    ).toThrow(/names reproducers that do not exist/);
+    expect(() =>
+      expectedMatrix(
+        [
+          patch('p1', { fixesReproducers: ['a'] }),
+          patch('p2', { fixesReproducers: ['a'], refuted: ['a'] }),
+        ],
+        [repro('a')],
+      ),
+    ).toThrow(/a refuted claim follows a fix that stands/);
+  });
+
+  it('fails a cell that matches neither the claim nor the refutation', () => {
+    const infos = [patch('p1', { fixesReproducers: ['a'], refuted: ['a'] })];
+    const exp = expectedMatrix(infos, [repro('a')]);
+    const step = (n: number, title: string | null): StepResult => ({
+      step: n,
+      patch: n === 0 ? null : `p${n}`,
+      subject: null,
+      versions: {},
+      build: { ok: true, ms: 0, tasks: 0, cached: 0, failed: [], detail: [] },
+      outcomes: [
+        title === null
+          ? { id: 'a', status: 'clean', verdict: 'clean-searched' }
+          : { id: 'a', status: 'crash', verdict: 'crash', title },
+      ],
+    });
+    const held = compare([repro('a')], exp, [step(0, 'crash in a'), step(1, 'crash in a')]);
+    expect(held.problems).toEqual([]);
+    expect(held.rows[0]!.cells.map((c) => c.verdict)).toEqual(['crash', 'crash']);
+    const notHeld = compare([repro('a')], exp, [step(0, 'crash in a'), step(1, null)]);
+    expect(notHeld.problems).toEqual([
+      'a at step 1: expected crash in a, observed clean, searched',
+    ]);
+  });
+});
+
 describe('compare', () => {
   const step = (n: number, title: string | null, ok = true): StepResult => ({
     step: n,
@@ -87,7 +184,7 @@ describe('compare', () => {
     expect(good.problems).toEqual([]);
     const bad = compare([repro('a')], exp, [step(0, null), step(1, 'crash in a')]);
     expect(bad.problems).toEqual([
-      'a at step 0: expected crash in a, observed clean',
+      'a at step 0: expected crash in a, observed clean, searched',
       'a at step 1: expected clean, observed crash in a',
     ]);
   });

@@ -5,6 +5,15 @@ import { fileURLToPath } from 'node:url';
 import { git } from '../src/git.js';
 import { run } from '../src/program.js';
 
+/**
+ * The one wall-clock limit a series test may set: a guard against a hung child process (npm,
+ * turbo, git, a registry; runProcess has no timeout of its own), so that a stuck run fails
+ * instead of hanging the suite forever. An hour is far beyond what any of these tests takes
+ * on a busy 2-core machine, so load cannot trip it; vitest itself sets no limit (see
+ * NO_WALL_CLOCK_LIMITS in vitest.shared.ts).
+ */
+export const HANG_GUARD_MS = 60 * 60_000;
+
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 export const PATCH1 = 'demo/0001-alpha-punctuate-the-greeting.patch';
 export const PATCH2 = 'demo/0002-alpha-count-two-and-trail-off-when-whispering.patch';

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runProcess } from '../src/proc.js';
 import { startEmbeddedRegistry } from '../src/registry.js';
 import { fetchPackument, normaliseRegistryUrl, pingRegistry } from '../src/registry-client.js';
-import { cleanup, tempDir, write } from './helpers.js';
+import { cleanup, HANG_GUARD_MS, tempDir, write } from './helpers.js';
 
 afterEach(cleanup);
 
@@ -18,78 +18,86 @@ function minimalPackage(dir: string, version: string): void {
 }
 
 describe('the embedded registry', () => {
-  it('serves reads anonymously, refuses anonymous publishes and registrations, accepts lockstep', async () => {
-    const dir = tempDir('lockstep-registry-');
-    const reg = await startEmbeddedRegistry({ dir, publish: true });
-    try {
-      expect(reg.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-      await pingRegistry(reg.url);
-      // Nobody can register a user.
-      const register = await fetch(`${reg.url}-/user/org.couchdb.user:mallory`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'mallory', password: 'correct horse battery' }),
-      });
-      expect(register.ok).toBe(false);
-      // An anonymous publish is refused by the server (not just by the npm client).
-      const anon = await fetch(`${reg.url}@demo%2ftiny`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: '@demo/tiny', versions: {} }),
-      });
-      expect([401, 403]).toContain(anon.status);
+  it(
+    'serves reads anonymously, refuses anonymous publishes and registrations, accepts lockstep',
+    async () => {
+      const dir = tempDir('lockstep-registry-');
+      const reg = await startEmbeddedRegistry({ dir, publish: true });
+      try {
+        expect(reg.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+        await pingRegistry(reg.url);
+        // Nobody can register a user.
+        const register = await fetch(`${reg.url}-/user/org.couchdb.user:mallory`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'mallory', password: 'correct horse battery' }),
+        });
+        expect(register.ok).toBe(false);
+        // An anonymous publish is refused by the server (not just by the npm client).
+        const anon = await fetch(`${reg.url}@demo%2ftiny`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: '@demo/tiny', versions: {} }),
+        });
+        expect([401, 403]).toContain(anon.status);
 
+        const pkg = join(dir, 'pkg');
+        minimalPackage(pkg, '1.0.0');
+        const empty = join(dir, 'empty.npmrc');
+        writeFileSync(empty, '');
+        const denied = await runProcess(
+          'npm',
+          ['publish', '--registry', reg.url, '--userconfig', empty],
+          { cwd: pkg },
+        );
+        expect(denied.code).not.toBe(0);
+        expect(await fetchPackument(reg.url, '@demo/tiny')).toBeNull();
+
+        expect(readFileSync(reg.npmrc!, 'utf8')).toMatch(/_authToken=/);
+        const ok = await runProcess(
+          'npm',
+          ['publish', '--registry', reg.url, '--userconfig', reg.npmrc!, '--access', 'public'],
+          { cwd: pkg },
+        );
+        expect(ok.code, ok.stderr).toBe(0);
+        const doc = await fetchPackument(reg.url, '@demo/tiny');
+        expect(Object.keys(doc!.versions)).toEqual(['1.0.0']);
+      } finally {
+        await reg.stop();
+      }
+      await expect(pingRegistry(reg.url)).rejects.toThrow(/is not reachable/);
+    },
+    HANG_GUARD_MS,
+  );
+
+  it(
+    'keeps what was published across restarts',
+    async () => {
+      const dir = tempDir('lockstep-registry-');
+      const first = await startEmbeddedRegistry({ dir, publish: true });
       const pkg = join(dir, 'pkg');
-      minimalPackage(pkg, '1.0.0');
-      const empty = join(dir, 'empty.npmrc');
-      writeFileSync(empty, '');
-      const denied = await runProcess(
-        'npm',
-        ['publish', '--registry', reg.url, '--userconfig', empty],
-        { cwd: pkg },
-      );
-      expect(denied.code).not.toBe(0);
-      expect(await fetchPackument(reg.url, '@demo/tiny')).toBeNull();
-
-      expect(readFileSync(reg.npmrc!, 'utf8')).toMatch(/_authToken=/);
-      const ok = await runProcess(
-        'npm',
-        ['publish', '--registry', reg.url, '--userconfig', reg.npmrc!, '--access', 'public'],
-        { cwd: pkg },
-      );
-      expect(ok.code, ok.stderr).toBe(0);
-      const doc = await fetchPackument(reg.url, '@demo/tiny');
-      expect(Object.keys(doc!.versions)).toEqual(['1.0.0']);
-    } finally {
-      await reg.stop();
-    }
-    await expect(pingRegistry(reg.url)).rejects.toThrow(/is not reachable/);
-  }, 120_000);
-
-  it('keeps what was published across restarts', async () => {
-    const dir = tempDir('lockstep-registry-');
-    const first = await startEmbeddedRegistry({ dir, publish: true });
-    const pkg = join(dir, 'pkg');
-    minimalPackage(pkg, '2.0.0');
-    try {
-      const r = await runProcess(
-        'npm',
-        ['publish', '--registry', first.url, '--userconfig', first.npmrc!],
-        { cwd: pkg },
-      );
-      expect(r.code, r.stderr).toBe(0);
-    } finally {
-      await first.stop();
-    }
-    const second = await startEmbeddedRegistry({ dir });
-    try {
-      expect(second.npmrc).toBeNull();
-      const doc = await fetchPackument(second.url, '@demo/tiny');
-      expect(Object.keys(doc!.versions)).toEqual(['2.0.0']);
-    } finally {
-      await second.stop();
-    }
-  }, 120_000);
+      minimalPackage(pkg, '2.0.0');
+      try {
+        const r = await runProcess(
+          'npm',
+          ['publish', '--registry', first.url, '--userconfig', first.npmrc!],
+          { cwd: pkg },
+        );
+        expect(r.code, r.stderr).toBe(0);
+      } finally {
+        await first.stop();
+      }
+      const second = await startEmbeddedRegistry({ dir });
+      try {
+        expect(second.npmrc).toBeNull();
+        const doc = await fetchPackument(second.url, '@demo/tiny');
+        expect(Object.keys(doc!.versions)).toEqual(['2.0.0']);
+      } finally {
+        await second.stop();
+      }
+    },
+    HANG_GUARD_MS,
+  );
 
   it('rejects registry URLs that are not http(s)', () => {
     expect(normaliseRegistryUrl('http://127.0.0.1:4873')).toBe('http://127.0.0.1:4873/');

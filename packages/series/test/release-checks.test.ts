@@ -6,7 +6,7 @@ import {
   runPublint,
 } from '../src/release-checks.js';
 import { moduleExports, moduleImports } from '../src/release-symbols.js';
-import { cleanup, tempDir, write } from './helpers.js';
+import { cleanup, HANG_GUARD_MS, tempDir, write } from './helpers.js';
 
 afterEach(cleanup);
 
@@ -106,33 +106,41 @@ describe('publint and attw', () => {
     'dist/index.d.cts': 'export declare const a: number;\n',
   };
 
-  it('pass a well-formed dual package', async () => {
-    const dir = pkg(dual, files);
-    expect(await runPublint(dir)).toEqual({ ok: true, problems: [] });
-    expect(await runAttw(dir)).toEqual({ ok: true, problems: [] });
-  }, 60_000);
+  it(
+    'pass a well-formed dual package',
+    async () => {
+      const dir = pkg(dual, files);
+      expect(await runPublint(dir)).toEqual({ ok: true, problems: [] });
+      expect(await runAttw(dir)).toEqual({ ok: true, problems: [] });
+    },
+    HANG_GUARD_MS,
+  );
 
-  it('fail a package whose files are missing or whose types lie', async () => {
-    const missing = pkg({ ...dual, main: './dist/main.cjs' }, files);
-    const p = await runPublint(missing);
-    expect(p.ok).toBe(false);
-    expect(p.problems.join('\n')).toMatch(/FILE_DOES_NOT_EXIST/);
-    // ESM types for a CommonJS file: attw's FalseESM.
-    const lying = pkg(
-      {
-        ...dual,
-        exports: {
-          '.': {
-            types: './dist/index.d.ts',
-            import: './dist/index.js',
-            require: './dist/index.cjs',
+  it(
+    'fail a package whose files are missing or whose types lie',
+    async () => {
+      const missing = pkg({ ...dual, main: './dist/main.cjs' }, files);
+      const p = await runPublint(missing);
+      expect(p.ok).toBe(false);
+      expect(p.problems.join('\n')).toMatch(/FILE_DOES_NOT_EXIST/);
+      // ESM types for a CommonJS file: attw's FalseESM.
+      const lying = pkg(
+        {
+          ...dual,
+          exports: {
+            '.': {
+              types: './dist/index.d.ts',
+              import: './dist/index.js',
+              require: './dist/index.cjs',
+            },
           },
         },
-      },
-      files,
-    );
-    const a = await runAttw(lying);
-    expect(a.ok).toBe(false);
-    expect(a.problems.join('\n')).toMatch(/FalseESM/);
-  }, 60_000);
+        files,
+      );
+      const a = await runAttw(lying);
+      expect(a.ok).toBe(false);
+      expect(a.problems.join('\n')).toMatch(/FalseESM/);
+    },
+    HANG_GUARD_MS,
+  );
 });

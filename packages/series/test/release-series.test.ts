@@ -23,6 +23,7 @@ import { versionBisect } from '../src/version-bisect.js';
 import { scopeCopies } from '../src/version-bisect-sandbox.js';
 import { computeVersions } from '../src/versions.js';
 import { loadWorkspace } from '../src/workspace.js';
+import { HANG_GUARD_MS } from './helpers.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const enabled =
@@ -133,6 +134,6 @@ describe.runIf(enabled)('the lockd series released as package versions', () => {
       expect(stepResult.firstStep).toBe(6);
       expect(firstStep).toBe(stepResult.firstStep);
     },
-    40 * 60_000,
+    HANG_GUARD_MS,
   );
 });

@@ -2,13 +2,16 @@
  * The review site in a real browser (Debian's chromium, driven by playwright-core): open the
  * index of this repository's lockd series, step through every patch with the keyboard, check
  * that each page shows its subject, its diff and its outcomes, that nothing is fetched from
- * outside the site, and save screenshots of the index and of the use-after-free interleaving
- * under .lockstep/review-test/ (git-ignored). The page load times are printed, not asserted.
+ * outside the site, that the page of the patch claimed to fix the use-after-free shows the
+ * refuted claim exactly when the report has one (with the serv's kfree before the faulting
+ * svc_wake_up access in its interleaving), and save screenshots under the OS temp directory
+ * (the paths are printed). The page load times are printed, not asserted.
  *
- * The report comes from `lockstep verify`: .lockstep/verify.json when it is of this very base
- * and series and its traces are there, else a verify run of its own (cold, minutes; warm,
- * seconds) in .lockstep/review-test/. Skipped, with the reason, when chromium is not installed
- * (never in CI, where it fails instead) or when LOCKSTEP_SKIP_SERIES=1 leaves no report.
+ * The report comes from `lockstep verify`. An earlier run's report is used only when it is
+ * good: format 2, ok, of this very base and series, with its traces there. Otherwise the test
+ * runs verify itself (cold, minutes; warm, seconds) into .lockstep/review-test/. Skipped, with
+ * the reason, when chromium is not installed (never in CI, where it fails instead) or when
+ * LOCKSTEP_SKIP_SERIES=1 leaves no good report.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,10 +19,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { refutedAtPatch } from '../src/refuted.js';
 import { loadReview, type ReviewModel } from '../src/review-model.js';
 import { buildSite, type Served, serveSite } from '../src/review-site.js';
+import { WORDS } from '../src/verdict.js';
 import { type VerifyReport, verify } from '../src/verify.js';
 import { loadWorkspace, type Workspace } from '../src/workspace.js';
+import { HANG_GUARD_MS } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = [
@@ -37,10 +43,20 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const work = join(root, '.lockstep', 'review-test');
 const seriesHere = existsSync(join(root, 'patches', 'series'));
 
-/** A report of this base and series whose trace files all exist, or null. */
-function freshReport(ws: Workspace, file: string): VerifyReport | null {
+/**
+ * A good report left by an earlier command: format 2, ok, of this base and series, and its
+ * trace files all exist. Anything else (a failed run, another series, an older format) is
+ * not used: the test runs verify itself instead.
+ */
+function goodReport(ws: Workspace, file: string): VerifyReport | null {
   if (!existsSync(file)) return null;
-  const r = JSON.parse(readFileSync(file, 'utf8')) as VerifyReport;
+  let r: VerifyReport;
+  try {
+    r = JSON.parse(readFileSync(file, 'utf8')) as VerifyReport;
+  } catch {
+    return null;
+  }
+  if (r.format !== 2 || r.ok !== true) return null;
   if (r.baseHash !== ws.baseHash || r.seriesHash !== ws.seriesHash) return null;
   const files = r.steps.flatMap((s) => (s.traces ?? []).flatMap((t) => [t.chrome, t.lanes]));
   if (files.length === 0 || !files.every((f) => existsSync(join(root, f)))) return null;
@@ -50,9 +66,9 @@ function freshReport(ws: Workspace, file: string): VerifyReport | null {
 async function seriesReport(log: (l: string) => void): Promise<string | null> {
   const ws = await loadWorkspace(root);
   for (const file of [join(root, '.lockstep', 'verify.json'), join(work, 'verify.json')])
-    if (freshReport(ws, file) !== null) return file;
+    if (goodReport(ws, file) !== null) return file;
   if (process.env.LOCKSTEP_SKIP_SERIES === '1') return null;
-  log('no fresh verify report: running lockstep verify for the browser test');
+  log('no good verify report of this series: running lockstep verify for the browser test');
   const report = await verify(ws, {
     dir: join(work, 'tree'),
     tracesDir: join(work, 'traces'),
@@ -81,9 +97,10 @@ describe.runIf(seriesHere)('the review site in chromium', () => {
       const reportFile = await seriesReport((l) => console.log(`review-browser: ${l}`));
       if (reportFile === null)
         return ctx.skip(
-          'LOCKSTEP_SKIP_SERIES=1 and no fresh .lockstep/verify.json: run npm run verify',
+          'LOCKSTEP_SKIP_SERIES=1 and no good .lockstep/verify.json: run npm run verify',
         );
       const model: ReviewModel = await loadReview(await loadWorkspace(root), reportFile);
+      expect(model.report.problems).toEqual([]);
       expect(model.report.ok).toBe(true);
       const site = buildSite(model, join(work, 'site'));
       const served: Served = await serveSite(site.dir, 0);
@@ -134,8 +151,8 @@ describe.runIf(seriesHere)('the review site in chromium', () => {
       const strips = page.locator('table.series .strip');
       expect(await strips.count()).toBe(model.steps.length);
       expect(await strips.first().locator('.cell').count()).toBe(model.report.reproducers.length);
-      const shots = join(work, 'screenshots');
-      mkdirSync(shots, { recursive: true });
+      // Kept after the test, for the reviewer's notes: the path is printed below.
+      const shots = mkdtempSync(join(tmpdir(), 'lockstep-review-shots-'));
       await page.screenshot({ path: join(shots, 'review-index.png'), fullPage: true });
 
       for (const s of patches) {
@@ -155,10 +172,8 @@ describe.runIf(seriesHere)('the review site in chromium', () => {
         expect(await rows.count()).toBe(model.report.reproducers.length);
         for (const [i, r] of model.report.reproducers.entries()) {
           const words = (await rows.nth(i).locator('.badge').allTextContents()).join(' ');
-          const word = (o: string | null) =>
-            o === null ? 'clean' : o.startsWith('error:') ? 'error' : 'crash';
           expect(words, r.id).toBe(
-            `${word(r.cells[s.step - 1]!.observed)} ${word(r.cells[s.step]!.observed)}`,
+            `${WORDS[r.cells[s.step - 1]!.verdict]} ${WORDS[r.cells[s.step]!.verdict]}`,
           );
         }
       }
@@ -171,9 +186,10 @@ describe.runIf(seriesHere)('the review site in chromium', () => {
       await page.keyboard.press('u');
       await page.waitForURL((u) => u.pathname === '/' || u.pathname.endsWith('/index.html'));
 
-      // The use-after-free, before the patch that fixes it: the picture marks the report and
-      // the freed object's kmalloc and kfree.
-      const fix = model.report.reproducers.find((r) => r.id === UAF)!.links.fixedAt!;
+      // The use-after-free, before the patch that claims to fix it: the picture marks the
+      // report and the freed object's kmalloc and kfree.
+      const uaf = model.report.reproducers.find((r) => r.id === UAF)!;
+      const fix = uaf.links.fixedAt ?? uaf.links.refuted[0]!.claimedAt;
       await page.goto(`${served.url}patch-${fix}.html#r-${UAF}`);
       const pic = page.locator(`#pic-${fix - 1}-${UAF}`);
       expect(await pic.locator('svg.lanes .report').count()).toBe(1);
@@ -205,6 +221,34 @@ describe.runIf(seriesHere)('the review site in chromium', () => {
         clip,
       });
 
+      // The patch that claims the fix shows a refuted-claim box exactly when the report has a
+      // refuted claim for it; for the use-after-free, its interleaving after the patch shows
+      // the serv's kfree and then the faulting access in svc_wake_up.
+      await page.goto(`${served.url}patch-${fix}.html`);
+      const claims = refutedAtPatch(model.report, fix);
+      expect(await page.locator('section.refuted').count()).toBe(claims.length);
+      const marks = page.locator(`table.series tr#step-${fix} .refuted-mark`);
+      await page.goto(served.url);
+      expect(await marks.count()).toBe(claims.length);
+      await page.goto(`${served.url}patch-${fix}.html`);
+      if (claims.some((c) => c.id === UAF)) {
+        const box = page.locator(`section.refuted#refuted-${UAF}`);
+        const text = (await box.textContent()) ?? '';
+        expect(text).toContain(`claimed fixed by ${fix}`);
+        expect(text).toContain('still crashes at');
+        expect(text).toContain('KASAN: use-after-free Read in svc_wake_up');
+        const svg = box.locator(`#pic-refuted-${fix}-${UAF} svg.lanes`);
+        const stepOf = (t: string | null) =>
+          Number(/, step (\d+)/.exec(t ?? '')?.[1] ?? Number.NaN);
+        const frees = await svg.locator('.free.culprit > title').allTextContents();
+        expect(frees.length).toBeGreaterThan(0);
+        expect(frees.at(-1)).toMatch(/^kfree svc_serv /);
+        const report = await svg.locator('.report > title').textContent();
+        expect(await svg.locator('.report text').textContent()).toContain('svc_wake_up');
+        expect(stepOf(frees.at(-1)!)).toBeLessThan(stepOf(report));
+        await box.screenshot({ path: join(shots, 'review-refuted-claim.png') });
+      }
+
       expect(errors).toEqual([]);
       expect(outside).toEqual([]);
       const total = timings.reduce((n, [, ms]) => n + ms, 0);
@@ -214,6 +258,6 @@ describe.runIf(seriesHere)('the review site in chromium', () => {
           `whole series ${total.toFixed(0)} ms; screenshots in ${shots}`,
       );
     },
-    30 * 60_000,
+    HANG_GUARD_MS,
   );
 });

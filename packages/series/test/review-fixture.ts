@@ -2,9 +2,13 @@
  * A verify report for the demo series (test/fixtures/demo), for the review and show tests:
  * three steps and three reproducers whose outcomes follow the demo patches' trailers. The two
  * crashes with a picture are real traced runs of the kernel: a use-after-free between three
- * tasks and an AB-BA lock inversion.
+ * tasks and an AB-BA lock inversion. The cells come from verify's own comparison of these
+ * outcomes with the patches' trailers.
+ *
+ * With `refuted`, patch 2 also carries `Refuted: demo-count` and a paragraph explaining why,
+ * and demo-count still crashes after it: the refuted claim the site must show.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   DEFINE_MUTEX,
@@ -19,11 +23,14 @@ import {
   to_dmesg,
   trace_lanes,
 } from '@lockstep/kernel';
-import type { ReproOutcome } from '../src/reproducers.js';
+import { expectedMatrix, type ReproducerMeta } from '../src/expect.js';
+import type { Explored, ReproOutcome } from '../src/reproducers.js';
 import type { StepTrace } from '../src/review-traces.js';
-import type { StepResult, VerifyReport } from '../src/verify.js';
+import { withScratch } from '../src/scratch.js';
+import { readPatchInfos } from '../src/steps.js';
+import { compare, type StepResult, type VerifyReport } from '../src/verify.js';
 import { loadWorkspace } from '../src/workspace.js';
-import { makeWorkspace } from './helpers.js';
+import { FIXTURES, makeWorkspace, PATCH2 } from './helpers.js';
 
 /** lockd frees the serv that rpciod then wakes: KASAN use-after-free in svc_wake_up. */
 export function uafMachine(): Machine {
@@ -87,16 +94,86 @@ export interface ReviewFixture {
   abbaTitle: string;
 }
 
-function crash(id: string, m: Machine): ReproOutcome & { dmesg: string } {
+/** The paragraph of the refuting patch that explains the window (the site quotes it). */
+export const REFUTED_WHY =
+  'The model refutes the claim that this fixes demo-count: lockd can still kfree the serv\n' +
+  'before rpciod calls svc_wake_up on it, because nothing holds a reference across the wake-up.';
+
+/** Patch 2 of the demo series with a `Refuted: demo-count` trailer and its explanation. */
+function refutedPatch2(): string {
+  const text = readFileSync(join(FIXTURES, PATCH2), 'utf8');
+  return text
+    .replace(
+      '\nFixes-reproducer: demo-count\n',
+      `\n${REFUTED_WHY}\n\nFixes-reproducer: demo-count\n`,
+    )
+    .replace(
+      'Introduces-reproducer: demo-whisper\n',
+      'Introduces-reproducer: demo-whisper\nRefuted: demo-count\n',
+    );
+}
+
+/** A portfolio's record for a crash that PCT found after `n` schedules. */
+function foundByPct(n: number): Explored {
+  return {
+    strategy: 'default+pct d=3 seed=1',
+    schedules: n,
+    exhausted: false,
+    foundBy: 'pct d=3 seed=1',
+    schedulesToFind: n,
+    phases: [
+      { label: 'default', strategy: 'default', schedules: 1 },
+      {
+        label: 'pct d=3 seed=1',
+        strategy: 'pct',
+        seed: 1,
+        depth: 3,
+        schedules: n - 1,
+        found: true,
+      },
+    ],
+  };
+}
+
+function crash(id: string, m: Machine, explored?: Explored): ReproOutcome & { dmesg: string } {
   return {
     id,
     status: 'crash',
+    verdict: 'crash',
     title: m.report!.title,
     report: m.report!.text,
     schedule: 'v1:',
     dmesg: to_dmesg(m, { report: false }),
+    explored,
   };
 }
+
+/** A clean race, every schedule within preemption bound 2 run: clean-exhausted. */
+const EXHAUSTED: ReproOutcome['explored'] = {
+  strategy: 'exhaustive pb=2',
+  schedules: 12,
+  exhausted: true,
+  preemptionBound: 2,
+  space: 'every schedule with at most 2 preemptions (12 schedules)',
+  phases: [
+    {
+      label: 'exhaustive pb=2',
+      strategy: 'exhaustive',
+      preemptionBound: 2,
+      schedules: 12,
+      exhausted: true,
+      exhaustedBound: 2,
+    },
+  ],
+};
+
+/** A clean single-schedule reproducer: one default run, clean-searched. */
+const ONE_SCHEDULE: ReproOutcome['explored'] = {
+  strategy: 'default',
+  schedules: 1,
+  exhausted: false,
+  phases: [{ label: 'default', strategy: 'default', schedules: 1 }],
+};
 
 function writeTrace(root: string, step: number, id: string, m: Machine): StepTrace {
   const rel = `.lockstep/traces/step-${step}`;
@@ -113,15 +190,18 @@ function writeTrace(root: string, step: number, id: string, m: Machine): StepTra
 }
 
 /** The demo workspace with .lockstep/verify.json and its traces. */
-export async function reviewFixture(): Promise<ReviewFixture> {
-  const root = await makeWorkspace();
+export async function reviewFixture(opts: { refuted?: boolean } = {}): Promise<ReviewFixture> {
+  const root = await makeWorkspace(
+    opts.refuted ? { files: { [`patches/${PATCH2}`]: refutedPatch2() } } : {},
+  );
   const ws = await loadWorkspace(root);
+  const infos = await withScratch((scratch) => readPatchInfos(ws, scratch));
   const uaf = uafMachine();
   const abba = abbaMachine();
   // Which reproducer crashes at which step: as the demo patches' trailers say.
   const crashes: Record<string, number[]> = {
     'demo-greeting': [0],
-    'demo-count': [0, 1],
+    'demo-count': opts.refuted ? [0, 1, 2] : [0, 1],
     'demo-whisper': [2],
   };
   const machineOf: Record<string, Machine | null> = {
@@ -139,53 +219,53 @@ export async function reviewFixture(): Promise<ReviewFixture> {
         outcomes.push({
           id: r.id,
           status: 'clean',
-          explored:
-            r.kind === 'race'
-              ? { strategy: 'exhaustive', schedules: 12, exhausted: true, preemptionBound: 2 }
-              : undefined,
+          verdict: r.kind === 'race' ? 'clean-exhausted' : 'clean-searched',
+          explored: r.kind === 'race' ? EXHAUSTED : ONE_SCHEDULE,
         });
       } else if (m === null) {
         outcomes.push({
           id: r.id,
           status: 'crash',
+          verdict: 'crash',
           title: 'greeting lacks its mark',
           report: 'lockstep-repro: greeting lacks its mark\n',
           schedule: 'v1:',
         });
       } else {
-        outcomes.push(crash(r.id, m));
+        outcomes.push(crash(r.id, m, r.kind === 'race' ? foundByPct(17) : undefined));
         traces.push(writeTrace(root, step, r.id, m));
       }
     }
     return {
       step,
       patch: step === 0 ? null : ws.patches[step - 1]!.name,
-      subject: null,
+      subject: step === 0 ? null : infos[step - 1]!.subject,
       versions: { '@demo/alpha': versions[step]! },
       build: { ok: true, ms: 10, tasks: 3, cached: 0, failed: [], detail: [] },
       outcomes,
       traces,
     };
   });
+  const expects: Record<string, string> = {
+    'demo-greeting': 'greeting lacks its mark',
+    'demo-count': uaf.report!.title,
+    'demo-whisper': abba.report!.title,
+  };
+  const metas: ReproducerMeta[] = REPROS.map((r) => ({
+    id: r.id,
+    title: r.title,
+    expects: expects[r.id]!,
+    kind: r.kind,
+    doc: `${r.title}: a demo reproducer.`,
+  }));
+  const { rows, problems } = compare(metas, expectedMatrix(infos, metas), steps);
   const report: VerifyReport = {
-    format: 1,
+    format: 2,
     series: 'patches/series',
     steps,
-    reproducers: REPROS.map((r) => ({
-      id: r.id,
-      title: r.title,
-      expects: 'crash',
-      kind: r.kind,
-      doc: `${r.title}: a demo reproducer.`,
-      links: { fixedAt: null, introducedAt: null, notObservableAt: [] },
-      cells: steps.map((s) => {
-        const o = s.outcomes.find((x) => x.id === r.id)!;
-        const observed = o.status === 'crash' ? o.title! : null;
-        return { expected: observed, observed, ok: true };
-      }),
-    })),
-    problems: [],
-    ok: true,
+    reproducers: rows,
+    problems,
+    ok: problems.length === 0,
     ms: 1234,
     baseHash: ws.baseHash,
     seriesHash: ws.seriesHash,

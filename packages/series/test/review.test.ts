@@ -36,9 +36,19 @@ describe('lockstep review --out', () => {
     // One strip cell per reproducer and step, coloured by the report's outcome.
     const strips = [...index.matchAll(/<span class="strip"[^>]*>(.*?)<\/span><\/td>/g)];
     expect(strips).toHaveLength(3);
+    // The three kinds of cell: at step 2 greeting's one default run is clean, searched, and
+    // count's race is clean over its exhausted bounded space.
     expect(strips[2]![1]).toMatch(
-      /^<span class="cell crash"[^>]*demo-greeting|<span class="cell clean"[^>]*demo-greeting/,
+      /^<span class="cell searched" title="demo-greeting: clean, searched"><\/span><span class="cell exhausted" title="demo-count: clean, exhausted">/,
     );
+    expect(index).toContain('clean, exhausted: every schedule of a stated space ran');
+    expect(index).toContain(
+      'clean, searched: the schedule budgets ran out with no failure: evidence, not proof',
+    );
+    expect(index).not.toContain('class="refuted');
+    // The claims column: count's fix stands over an exhausted space, greeting's on one run.
+    expect(index).toContain('<td class="muted links">fixed by 2 (exhausted)</td>');
+    expect(index).toContain('<td class="muted links">fixed by 1 (searched, not proven)</td>');
     expect((strips[0]![1]!.match(/cell crash/g) ?? []).length).toBe(2); // greeting and count
     expect((strips[2]![1]!.match(/cell crash/g) ?? []).length).toBe(1); // whisper
     expect(index).toContain('<link rel="next" href="patch-1.html">');
@@ -94,7 +104,11 @@ describe('lockstep review --out', () => {
     expect(count).toMatch(/<svg [^>]*class="lanes"/);
     expect(count).toMatch(/class="free culprit"/);
     expect(count).toMatch(/class="alloc culprit"/);
-    expect(count).toContain('clean: exhaustive (preemption bound 2): 12 schedules');
+    expect(count).toContain(
+      'clean, exhausted: every schedule with at most 2 preemptions (12 schedules); 12 schedules in all',
+    );
+    expect(count).toContain('<span class="badge exhausted">clean, exhausted</span>');
+    expect(count).toContain('found by pct d=3 seed=1 after 17 schedules');
     expect(count).toContain('href="traces/step-1/demo-count.trace.json" download');
     // demo-whisper is introduced: clean before, the lockdep report and its picture after.
     const whisper = p2.slice(p2.indexOf('<section class="repro" id="r-demo-whisper">'));

@@ -27,16 +27,28 @@ describe('lockstep show', () => {
     expect(r.out).toContain('    Fixes-reproducer: demo-count');
     expect(r.out).toContain(' 2 files changed, 7 insertions(+), 2 deletions(-)');
     expect(r.out).toContain(diff.trimEnd()); // the diff as the patch file has it
-    expect(r.out).toMatch(/demo-count\s+crash -> clean {2}Fixes-reproducer/);
-    expect(r.out).toMatch(/demo-whisper\s+clean -> crash {2}Introduces-reproducer/);
+    // Each cell in words: a race clean over its whole bounded space is exhausted, the one
+    // default run of a single reproducer is only searched.
+    expect(r.out).toMatch(/demo-count\s+crash\s+-> clean, exhausted\s+Fixes-reproducer/);
+    expect(r.out).toMatch(/demo-whisper\s+clean, searched\s+-> crash\s+Introduces-reproducer/);
+    expect(r.out).toContain(
+      'clean, searched: the schedule budgets ran out with no failure: evidence, not proof',
+    );
+    expect(r.out).not.toContain('Refuted claim');
     // The use-after-free before the fix: its report and the end of its interleaving, which
     // keeps the freed object's kmalloc and kfree and ends at the report.
     expect(r.out).toContain(`==> demo-count, before (step 1): ${fx.uafTitle}`);
+    expect(r.out).toContain(
+      "found by pct d=3 seed=1 after 17 schedules; replay: lockstep-repro demo-count --replay 'v1:'",
+    );
     expect(r.out).toContain('BUG: KASAN: use-after-free in svc_wake_up');
     expect(r.out).toMatch(/kmalloc svc_serv \(the object\)/);
     expect(r.out).toMatch(/kfree svc_serv \(the object\)/);
     expect(r.out).toContain('*** KASAN: use-after-f');
-    expect(r.out).toContain('demo-count is clean after the patch: exhaustive (preemption bound 2)');
+    expect(r.out).toContain(
+      'demo-count after the patch: clean, exhausted: every schedule with at most 2 preemptions (12 schedules)',
+    );
+    expect(r.out).toContain('a proof within that space only');
     expect(r.out).toContain(`==> demo-whisper, after (step 2): ${fx.abbaTitle}`);
     expect(r.out).toContain('.lockstep/traces/step-2/demo-whisper.trace.json');
     expect(r.out).not.toContain('\x1b[');
@@ -60,7 +72,8 @@ describe('lockstep show', () => {
     const base = await cli(fx.root, 'show', '0');
     expect(base.code).toBe(0);
     expect(base.out).toContain('step 0 of 2: the base');
-    expect(base.out).toMatch(/demo-greeting\s+crash {2}greeting lacks its mark/);
+    expect(base.out).toMatch(/demo-greeting\s+crash\s+greeting lacks its mark/);
+    expect(base.out).toMatch(/demo-whisper\s+clean, searched\s*\n/);
     expect(base.out).toContain(`==> demo-count, at the base (step 0): ${fx.uafTitle}`);
   });
 

@@ -11,7 +11,7 @@ import { type RegistryHandle, startEmbeddedRegistry } from '../src/registry.js';
 import { versionBisect } from '../src/version-bisect.js';
 import { parseBisectLog } from '../src/version-bisect-log.js';
 import { installSandbox } from '../src/version-bisect-sandbox.js';
-import { cli, makeWorkspace, tempDir, write } from './helpers.js';
+import { cli, HANG_GUARD_MS, makeWorkspace, tempDir, write } from './helpers.js';
 
 const REPRO_CLI = `#!/usr/bin/env node
 const { dirname } = require('node:path');
@@ -107,180 +107,192 @@ beforeAll(async () => {
     );
     if (r.code !== 0) throw new Error(r.stderr);
   }
-}, 180_000);
+}, HANG_GUARD_MS);
 
 afterAll(async () => {
   await reg?.stop();
 });
 
 describe('lockstep bisect --package', () => {
-  it('finds the first version whose outcome changes and the step behind it, installing same-step companions', async () => {
-    const lines: string[] = [];
-    const r = await versionBisect({
-      reproducer: 'fake-uaf',
-      pkg: '@lockstep/lockd',
-      good: '0.1.0',
-      bad: '0.3.0',
-      registry: reg.url,
-      log: (l) => lines.push(l),
-    });
-    expect(r.candidates).toEqual(['0.1.0', '0.1.1', '0.2.0', '0.2.1', '0.3.0']);
-    expect(r.before).toBe('KASAN: use-after-free Read in fake_wake_up');
-    expect(r.after).toBe('clean');
-    expect(r).toMatchObject({ firstVersion: '0.2.1', step: 3, patch: 'demo/0003.patch' });
-    expect(r.probes.map((p) => [p.version, p.verdict])).toEqual([
-      ['0.1.0', 'good'],
-      ['0.3.0', 'bad'],
-      ['0.2.0', 'good'],
-      ['0.2.1', 'bad'],
-    ]);
-    // Step 3 published no machine: the one of step 2 goes with lockd 0.2.1, one copy of each.
-    expect(r.probes[3]!.installed).toEqual({
-      '@lockstep/kernel': '0.1.0',
-      '@lockstep/lockd': '0.2.1',
-      '@lockstep/machine': '0.1.2',
-      '@lockstep/reproducers': '0.1.0',
-    });
-    expect(lines.some((l) => l.includes('npm install @lockstep/lockd@0.2.1'))).toBe(true);
+  it(
+    'finds the first version whose outcome changes and the step behind it, installing same-step companions',
+    async () => {
+      const lines: string[] = [];
+      const r = await versionBisect({
+        reproducer: 'fake-uaf',
+        pkg: '@lockstep/lockd',
+        good: '0.1.0',
+        bad: '0.3.0',
+        registry: reg.url,
+        log: (l) => lines.push(l),
+      });
+      expect(r.candidates).toEqual(['0.1.0', '0.1.1', '0.2.0', '0.2.1', '0.3.0']);
+      expect(r.before).toBe('KASAN: use-after-free Read in fake_wake_up');
+      expect(r.after).toBe('clean');
+      expect(r).toMatchObject({ firstVersion: '0.2.1', step: 3, patch: 'demo/0003.patch' });
+      expect(r.probes.map((p) => [p.version, p.verdict])).toEqual([
+        ['0.1.0', 'good'],
+        ['0.3.0', 'bad'],
+        ['0.2.0', 'good'],
+        ['0.2.1', 'bad'],
+      ]);
+      // Step 3 published no machine: the one of step 2 goes with lockd 0.2.1, one copy of each.
+      expect(r.probes[3]!.installed).toEqual({
+        '@lockstep/kernel': '0.1.0',
+        '@lockstep/lockd': '0.2.1',
+        '@lockstep/machine': '0.1.2',
+        '@lockstep/reproducers': '0.1.0',
+      });
+      expect(lines.some((l) => l.includes('npm install @lockstep/lockd@0.2.1'))).toBe(true);
 
-    // The log replays without installing anything, and a shortened one installs only the rest.
-    const full = await versionBisect({
-      reproducer: 'fake-uaf',
-      pkg: '@lockstep/lockd',
-      registry: reg.url,
-      replay: parseBisectLog(r.log, 'saved.log'),
-    });
-    expect(full.firstVersion).toBe('0.2.1');
-    expect(full.probes.every((p) => p.replayed)).toBe(true);
-    const short = r.log.replace(/^bad 0\.2\.1 .*\n/m, '');
-    const part = await versionBisect({
-      reproducer: 'fake-uaf',
-      pkg: '@lockstep/lockd',
-      registry: reg.url,
-      replay: parseBisectLog(short, 'short.log'),
-    });
-    expect(part.firstVersion).toBe('0.2.1');
-    expect(part.probes.map((p) => [p.version, p.replayed])).toEqual([
-      ['0.1.0', true],
-      ['0.3.0', true],
-      ['0.2.0', true],
-      ['0.2.1', false],
-    ]);
-  }, 180_000);
+      // The log replays without installing anything, and a shortened one installs only the rest.
+      const full = await versionBisect({
+        reproducer: 'fake-uaf',
+        pkg: '@lockstep/lockd',
+        registry: reg.url,
+        replay: parseBisectLog(r.log, 'saved.log'),
+      });
+      expect(full.firstVersion).toBe('0.2.1');
+      expect(full.probes.every((p) => p.replayed)).toBe(true);
+      const short = r.log.replace(/^bad 0\.2\.1 .*\n/m, '');
+      const part = await versionBisect({
+        reproducer: 'fake-uaf',
+        pkg: '@lockstep/lockd',
+        registry: reg.url,
+        replay: parseBisectLog(short, 'short.log'),
+      });
+      expect(part.firstVersion).toBe('0.2.1');
+      expect(part.probes.map((p) => [p.version, p.replayed])).toEqual([
+        ['0.1.0', true],
+        ['0.3.0', true],
+        ['0.2.0', true],
+        ['0.2.1', false],
+      ]);
+    },
+    HANG_GUARD_MS,
+  );
 
-  it('refuses an install that would hold two copies of a package', async () => {
-    const dir = tempDir('lockstep-sandbox-');
-    await expect(
-      installSandbox(dir, reg.url, '@lockstep', {
-        install: { '@lockstep/lockd': '0.2.1', '@lockstep/machine': '0.1.3' },
-        overrides: {},
-      }),
-    ).rejects.toThrow(/more than one copy/);
-  }, 120_000);
+  it(
+    'refuses an install that would hold two copies of a package',
+    async () => {
+      const dir = tempDir('lockstep-sandbox-');
+      await expect(
+        installSandbox(dir, reg.url, '@lockstep', {
+          install: { '@lockstep/lockd': '0.2.1', '@lockstep/machine': '0.1.3' },
+          overrides: {},
+        }),
+      ).rejects.toThrow(/more than one copy/);
+    },
+    HANG_GUARD_MS,
+  );
 
-  it('prints the log with --log, and reports unknown packages, versions and reproducers', async () => {
-    const ws = await makeWorkspace();
-    const base = ['bisect', 'fake-uaf', '--registry', reg.url];
-    const ok = await cli(
-      ws,
-      ...base,
-      '--package',
-      '@lockstep/lockd',
-      '--good',
-      '0.2.0',
-      '--bad',
-      '0.3.0',
-      '--log',
-    );
-    expect(ok.code, ok.err).toBe(0);
-    expect(ok.out).toMatch(/^# lockstep bisect log/);
-    expect(ok.out).toMatch(/^bad 0\.2\.1 {2}# step 3: clean$/m);
-    expect(ok.out).toMatch(
-      /^# first bad version: @lockstep\/lockd@0\.2\.1 \(step 3: demo\/0003\.patch\)$/m,
-    );
+  it(
+    'prints the log with --log, and reports unknown packages, versions and reproducers',
+    async () => {
+      const ws = await makeWorkspace();
+      const base = ['bisect', 'fake-uaf', '--registry', reg.url];
+      const ok = await cli(
+        ws,
+        ...base,
+        '--package',
+        '@lockstep/lockd',
+        '--good',
+        '0.2.0',
+        '--bad',
+        '0.3.0',
+        '--log',
+      );
+      expect(ok.code, ok.err).toBe(0);
+      expect(ok.out).toMatch(/^# lockstep bisect log/);
+      expect(ok.out).toMatch(/^bad 0\.2\.1 {2}# step 3: clean$/m);
+      expect(ok.out).toMatch(
+        /^# first bad version: @lockstep\/lockd@0\.2\.1 \(step 3: demo\/0003\.patch\)$/m,
+      );
 
-    const saved = join(tempDir(), 'bisect.log');
-    writeFileSync(saved, ok.out);
-    const replayed = await cli(ws, ...base, '--replay', saved);
-    expect(replayed.code, replayed.err).toBe(0);
-    expect(replayed.out).toMatch(
-      /first changed at @lockstep\/lockd@0\.2\.1, step 3: demo\/0003\.patch/,
-    );
+      const saved = join(tempDir(), 'bisect.log');
+      writeFileSync(saved, ok.out);
+      const replayed = await cli(ws, ...base, '--replay', saved);
+      expect(replayed.code, replayed.err).toBe(0);
+      expect(replayed.out).toMatch(
+        /first changed at @lockstep\/lockd@0\.2\.1, step 3: demo\/0003\.patch/,
+      );
 
-    const pkg = await cli(
-      ws,
-      ...base,
-      '--package',
-      '@lockstep/nope',
-      '--good',
-      '0.1.0',
-      '--bad',
-      '0.2.0',
-    );
-    expect(pkg.code).toBe(2);
-    expect(pkg.err).toMatch(/^error: unknown package '@lockstep\/nope' in the registry/m);
-    expect(pkg.err).toMatch(/packages there: .*@lockstep\/lockd/);
+      const pkg = await cli(
+        ws,
+        ...base,
+        '--package',
+        '@lockstep/nope',
+        '--good',
+        '0.1.0',
+        '--bad',
+        '0.2.0',
+      );
+      expect(pkg.code).toBe(2);
+      expect(pkg.err).toMatch(/^error: unknown package '@lockstep\/nope' in the registry/m);
+      expect(pkg.err).toMatch(/packages there: .*@lockstep\/lockd/);
 
-    const ver = await cli(
-      ws,
-      ...base,
-      '--package',
-      '@lockstep/lockd',
-      '--good',
-      '0.1.9',
-      '--bad',
-      '0.3.0',
-    );
-    expect(ver.code).toBe(2);
-    expect(ver.err).toBe(
-      "error: --good: @lockstep/lockd has no published version '0.1.9'\n  published versions: 0.1.0, 0.1.1, 0.2.0, 0.2.1, 0.3.0\n",
-    );
-    const order = await cli(
-      ws,
-      ...base,
-      '--package',
-      '@lockstep/lockd',
-      '--good',
-      '0.3.0',
-      '--bad',
-      '0.1.0',
-    );
-    expect(order.code).toBe(2);
-    expect(order.err).toMatch(/--good must be an older version than --bad/);
-    const stray = await cli(ws, 'bisect', 'fake-uaf', '--good', '0.1.0');
-    expect(stray.code).toBe(2);
-    expect(stray.err).toBe('error: --good bisect published versions: give --package too\n');
-    const steps = await cli(
-      ws,
-      ...base,
-      '--package',
-      '@lockstep/lockd',
-      '--good',
-      '0.1.0',
-      '--bad',
-      '0.3.0',
-      '--to',
-      '2',
-    );
-    expect(steps.code).toBe(2);
-    const repro = await cli(
-      ws,
-      'bisect',
-      'nope',
-      '--registry',
-      reg.url,
-      '--package',
-      '@lockstep/lockd',
-      '--good',
-      '0.1.0',
-      '--bad',
-      '0.3.0',
-    );
-    expect(repro.code).toBe(2);
-    expect(repro.err).toMatch(
-      /^error: lockstep-repro does not know reproducer 'nope'\n {2}unknown reproducer 'nope'; valid ids: fake-uaf/m,
-    );
-  }, 180_000);
+      const ver = await cli(
+        ws,
+        ...base,
+        '--package',
+        '@lockstep/lockd',
+        '--good',
+        '0.1.9',
+        '--bad',
+        '0.3.0',
+      );
+      expect(ver.code).toBe(2);
+      expect(ver.err).toBe(
+        "error: --good: @lockstep/lockd has no published version '0.1.9'\n  published versions: 0.1.0, 0.1.1, 0.2.0, 0.2.1, 0.3.0\n",
+      );
+      const order = await cli(
+        ws,
+        ...base,
+        '--package',
+        '@lockstep/lockd',
+        '--good',
+        '0.3.0',
+        '--bad',
+        '0.1.0',
+      );
+      expect(order.code).toBe(2);
+      expect(order.err).toMatch(/--good must be an older version than --bad/);
+      const stray = await cli(ws, 'bisect', 'fake-uaf', '--good', '0.1.0');
+      expect(stray.code).toBe(2);
+      expect(stray.err).toBe('error: --good bisect published versions: give --package too\n');
+      const steps = await cli(
+        ws,
+        ...base,
+        '--package',
+        '@lockstep/lockd',
+        '--good',
+        '0.1.0',
+        '--bad',
+        '0.3.0',
+        '--to',
+        '2',
+      );
+      expect(steps.code).toBe(2);
+      const repro = await cli(
+        ws,
+        'bisect',
+        'nope',
+        '--registry',
+        reg.url,
+        '--package',
+        '@lockstep/lockd',
+        '--good',
+        '0.1.0',
+        '--bad',
+        '0.3.0',
+      );
+      expect(repro.code).toBe(2);
+      expect(repro.err).toMatch(
+        /^error: lockstep-repro does not know reproducer 'nope'\n {2}unknown reproducer 'nope'; valid ids: fake-uaf/m,
+      );
+    },
+    HANG_GUARD_MS,
+  );
 
   it('reads the logs it writes, and rejects lines it cannot read', () => {
     const log = parseBisectLog(

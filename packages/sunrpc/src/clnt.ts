@@ -6,8 +6,8 @@
  * two counters, and the portmapper query, which the model answers at once (rpcb_getport).
  */
 import {
+  BUG_ON,
   container_of,
-  current,
   DEFINE_SPINLOCK,
   DEFINE_STATIC,
   EINVAL,
@@ -28,8 +28,13 @@ import {
   list_empty,
   list_for_each_entry,
   list_head,
+  PTR_ERR,
   printk,
+  SIG_BLOCK,
+  SIG_SETMASK,
   SIGKILL,
+  sigprocmask,
+  type sigset_t,
   type spinlock_t,
   wait_event_timeout,
   wait_queue_head_t,
@@ -54,8 +59,6 @@ import {
   rpc_new_task,
   type rpc_procinfo,
   rpc_put_task,
-  rpc_release_calldata,
-  rpc_release_task,
   type rpc_task,
   rpc_wake_up_task,
   rpciod_up,
@@ -131,7 +134,6 @@ export interface rpc_clnt {
   cl_intr: number;
   cl_autobind: number;
   cl_oneshot: number;
-  cl_dead: number;
   cl_stats: { rpccnt: number; rpcretrans: number };
 }
 
@@ -146,7 +148,7 @@ export const rpcproc_null: rpc_procinfo = Object.freeze({ p_proc: 0, p_name: 'NU
 const rpc_default_ops: rpc_call_ops = Object.freeze({});
 
 /**
- * rpc_new_client(), 2.6.24: a client of `program` version `vers` over `xprt`, holding an
+ * rpc_new_client(), v2.6.24:net/sunrpc/clnt.c: a client of `program` version `vers` over `xprt`, holding an
  * rpciod user. Leaves out the pipefs directory, auth handles and iostats.
  */
 function* rpc_new_client(
@@ -179,7 +181,6 @@ function* rpc_new_client(
         cl_intr: 0,
         cl_autobind: 0,
         cl_oneshot: 0,
-        cl_dead: 0,
         cl_stats: { rpccnt: 0, rpcretrans: 0 },
       }),
     );
@@ -206,7 +207,7 @@ function* rpc_new_client(
 }
 
 /**
- * rpc_create(), 2.6.24: create a transport and a client, and ping the server with a
+ * rpc_create(), v2.6.24:net/sunrpc/clnt.c: create a transport and a client, and ping the server with a
  * synchronous soft NULL call unless RPC_CLNT_CREATE_NOPING is set; a failed ping shuts the
  * client down and returns its error. The ping runs in the caller and can take the full
  * major timeout (about a minute with lockd's timeouts) when the server does not answer.
@@ -244,14 +245,14 @@ export function* rpc_create(args: rpc_create_args): Kfn<rpc_clnt | ErrPtr> {
   return clnt;
 }
 
-/** rpc_free_client(), 2.6.24: the last reference is gone. */
+/** rpc_free_client(), v2.6.24:net/sunrpc/clnt.c: the last reference is gone. */
 function* rpc_free_client(clnt: rpc_clnt): Kfn {
   const xprt = clnt.cl_xprt;
   kfree(clnt);
   yield* xprt_put(xprt);
 }
 
-/** rpc_release_client(), 2.6.24: drop a reference; wake rpc_shutdown_client when idle. */
+/** rpc_release_client(), v2.6.24:net/sunrpc/clnt.c: drop a reference; wake rpc_shutdown_client when idle. */
 export function* rpc_release_client(clnt: rpc_clnt): Kfn {
   if (list_empty(clnt.cl_tasks)) wake_up(clnt_c().destroy_wait);
   yield* kref_put(clnt.cl_kref, (k) =>
@@ -260,7 +261,7 @@ export function* rpc_release_client(clnt: rpc_clnt): Kfn {
 }
 
 /**
- * rpc_shutdown_client(), 2.6.24: kill every task of the client, wait (a second at a time)
+ * rpc_shutdown_client(), v2.6.24:net/sunrpc/clnt.c: kill every task of the client, wait (a second at a time)
  * until they are all gone, then drop the creator's reference.
  */
 export function* rpc_shutdown_client(clnt: rpc_clnt): Kfn {
@@ -272,7 +273,7 @@ export function* rpc_shutdown_client(clnt: rpc_clnt): Kfn {
   yield* rpc_release_client(clnt);
 }
 
-/** rpc_killall_tasks(), 2.6.24: end every active task of the client with -EIO. */
+/** rpc_killall_tasks(), v2.6.24:net/sunrpc/clnt.c: end every active task of the client with -EIO. */
 export function rpc_killall_tasks(clnt: rpc_clnt): void {
   if (list_empty(clnt.cl_tasks)) return;
   for (const rovr of list_for_each_entry<rpc_task>(clnt.cl_tasks, 'tk_task')) {
@@ -285,32 +286,33 @@ export function rpc_killall_tasks(clnt: rpc_clnt): void {
   }
 }
 
-/** rpc_force_rebind(), 2.6.24: ask the portmapper again before the next call. */
+/** rpc_force_rebind(), v2.6.24:net/sunrpc/clnt.c: ask the portmapper again before the next call. */
 export function rpc_force_rebind(clnt: rpc_clnt): void {
   if (clnt.cl_autobind) xprt_clear_bound(clnt.cl_xprt);
 }
 
-const ALL_SIGNALS = 0x7fff_ffff;
 function sigmask(sig: number): number {
   return 1 << (sig - 1);
 }
 /** RPC_INTR_SIGNALS: SIGHUP, SIGINT, SIGQUIT, SIGTERM. */
 const RPC_INTR_SIGNALS = sigmask(1) | sigmask(2) | sigmask(3) | sigmask(15);
 
-/** rpc_save_sigmask(), 2.6.24: block every signal but SIGKILL (and the intr ones). */
-function rpc_save_sigmask(intr: boolean): number {
-  const oldset = current.blocked;
+/**
+ * rpc_save_sigmask(), v2.6.24:net/sunrpc/clnt.c: block every signal but SIGKILL (and the intr
+ * ones) with sigprocmask(SIG_BLOCK), which recalculates TIF_SIGPENDING.
+ */
+function rpc_save_sigmask(oldset: sigset_t, intr: boolean): void {
   let sigallow = sigmask(SIGKILL);
   if (intr) sigallow |= RPC_INTR_SIGNALS;
-  current.blocked |= ALL_SIGNALS & ~sigallow;
-  return oldset;
+  sigprocmask(SIG_BLOCK, { sig: ~sigallow }, oldset);
 }
 
-function rpc_restore_sigmask(oldset: number): void {
-  current.blocked = oldset;
+/** rpc_restore_sigmask(), v2.6.24:net/sunrpc/clnt.c: sigprocmask(SIG_SETMASK, oldset). */
+function rpc_restore_sigmask(oldset: sigset_t): void {
+  sigprocmask(SIG_SETMASK, oldset, null);
 }
 
-/** rpc_call_setup(), 2.6.24: attach the message; start at call_start (no credentials). */
+/** rpc_call_setup(), v2.6.24:net/sunrpc/clnt.c: attach the message; start at call_start. Leaves out credentials. */
 export function rpc_call_setup(task: rpc_task, msg: rpc_message, flags: number): void {
   task.tk_msg = { ...msg };
   task.tk_flags |= flags;
@@ -318,37 +320,55 @@ export function rpc_call_setup(task: rpc_task, msg: rpc_message, flags: number):
 }
 
 /**
- * rpc_call_sync(), 2.6.24: run a call in the caller's context; its status. Signals other
- * than SIGKILL (and the RPC_INTR_SIGNALS of an interruptible client) are blocked meanwhile.
+ * rpc_do_run_task(), v2.6.24:net/sunrpc/clnt.c: a new task for `msg` (rpc_new_task's mempool
+ * never fails in the model), run with signals masked (rpc_task_sigmask) from the caller; a
+ * sync task returns when it is done, an async one when it first sleeps. The task, with an
+ * extra reference for the caller, or ERR_PTR of the setup status.
  */
-export function* rpc_call_sync(clnt: rpc_clnt, msg: rpc_message, flags: number): Kfn<number> {
-  // If this client is slain all further I/O fails.
-  if (clnt.cl_dead) return -EIO;
-  if (flags & RPC_TASK_ASYNC) {
-    printk('rpc_call_sync: Illegal flag combination for synchronous task\n');
-    flags &= ~RPC_TASK_ASYNC;
-  }
-  const task = yield* rpc_new_task(clnt, flags, rpc_default_ops, null);
-  // Mask signals on RPC calls _and_ GSS_AUTH upcalls.
-  const oldset = rpc_save_sigmask(!RPC_TASK_UNINTERRUPTIBLE(task));
-  rpc_call_setup(task, msg, 0);
-
-  let status = task.tk_status;
-  if (status !== 0) yield* rpc_release_task(task);
-  else {
+function* rpc_do_run_task(
+  clnt: rpc_clnt,
+  msg: rpc_message | null,
+  flags: number,
+  ops: rpc_call_ops,
+  data: unknown,
+): Kfn<rpc_task | ErrPtr> {
+  let ret: rpc_task | ErrPtr;
+  const task = yield* rpc_new_task(clnt, flags, ops, data);
+  // Mask signals on synchronous RPC calls and RPCSEC_GSS upcalls.
+  const oldset: sigset_t = { sig: 0 };
+  rpc_save_sigmask(oldset, !RPC_TASK_UNINTERRUPTIBLE(task));
+  // biome-ignore lint/suspicious/noConfusingLabels: the kernel's "goto out"
+  out: {
+    if (msg !== null) {
+      rpc_call_setup(task, msg, 0);
+      if (task.tk_status !== 0) {
+        ret = ERR_PTR(task.tk_status);
+        yield* rpc_put_task(task);
+        break out;
+      }
+    }
     task.tk_count++;
     yield* rpc_execute(task);
-    status = task.tk_status;
-    yield* rpc_put_task(task);
+    ret = task;
   }
   rpc_restore_sigmask(oldset);
+  return ret;
+}
+
+/** rpc_call_sync(), v2.6.24:net/sunrpc/clnt.c: run a call in the caller's context; its status. */
+export function* rpc_call_sync(clnt: rpc_clnt, msg: rpc_message, flags: number): Kfn<number> {
+  BUG_ON((flags & RPC_TASK_ASYNC) !== 0);
+  const task = yield* rpc_do_run_task(clnt, msg, flags, rpc_default_ops, null);
+  if (IS_ERR(task)) return PTR_ERR(task);
+  const status = task.tk_status;
+  yield* rpc_put_task(task);
   return status;
 }
 
 /**
- * rpc_call_async(), 2.6.24: start an asynchronous call; it runs in the caller until it
- * first sleeps (waiting for the reply), then in rpciod, which calls tk_ops->rpc_call_done
- * and ->rpc_release. On failure the calldata is released at once.
+ * rpc_call_async(), v2.6.24:net/sunrpc/clnt.c: start an asynchronous call; it runs in the
+ * caller until it first sleeps (waiting for the reply), then in rpciod, which calls
+ * tk_ops->rpc_call_done and ->rpc_release. 0, or the setup error.
  */
 export function* rpc_call_async(
   clnt: rpc_clnt,
@@ -357,45 +377,31 @@ export function* rpc_call_async(
   tk_ops: rpc_call_ops,
   data: unknown,
 ): Kfn<number> {
-  let status = -EIO;
-  // biome-ignore lint/suspicious/noConfusingLabels: the kernel's "goto out_release"
-  out_release: {
-    // If this client is slain all further I/O fails.
-    if (clnt.cl_dead) break out_release;
-    flags |= RPC_TASK_ASYNC;
-    status = -ENOMEM;
-    const task = yield* rpc_new_task(clnt, flags, tk_ops, data);
-    const oldset = rpc_save_sigmask(!RPC_TASK_UNINTERRUPTIBLE(task));
-    rpc_call_setup(task, msg, 0);
-    status = task.tk_status;
-    if (status === 0) yield* rpc_execute(task);
-    else yield* rpc_release_task(task);
-    rpc_restore_sigmask(oldset);
-    return status;
-  }
-  yield* rpc_release_calldata(tk_ops, data);
-  return status;
+  const task = yield* rpc_do_run_task(clnt, msg, flags | RPC_TASK_ASYNC, tk_ops, data);
+  if (IS_ERR(task)) return PTR_ERR(task);
+  yield* rpc_put_task(task);
+  return 0;
 }
 
-/** rpc_ping(), 2.6.24: a synchronous soft NULL call. */
+/** rpc_ping(), v2.6.24:net/sunrpc/clnt.c: a synchronous soft NULL call. */
 function* rpc_ping(clnt: rpc_clnt, flags: number): Kfn<number> {
   const msg: rpc_message = { rpc_proc: rpcproc_null, rpc_argp: null, rpc_resp: null };
   return yield* rpc_call_sync(clnt, msg, flags | RPC_TASK_SOFT);
 }
 
-/** call_start(), 2.6.24: first step. */
+/** call_start(), v2.6.24:net/sunrpc/clnt.c: first step. */
 function call_start(task: rpc_task): void {
   task.tk_client!.cl_stats.rpccnt++;
   task.tk_action = call_reserve;
 }
 
-/** call_reserve() + call_reserveresult(), 2.6.24: a request slot (the model never runs out). */
+/** call_reserve() + call_reserveresult(), v2.6.24:net/sunrpc/clnt.c: a request slot (the model never runs out). */
 function call_reserve(task: rpc_task): void {
   xprt_reserve(task);
   task.tk_action = call_bind;
 }
 
-/** call_bind(), 2.6.24: ask the portmapper for the port unless the transport is bound. */
+/** call_bind(), v2.6.24:net/sunrpc/clnt.c: ask the portmapper for the port unless the transport is bound. */
 function call_bind(task: rpc_task): void {
   const xprt = task.tk_client!.cl_xprt;
   task.tk_action = call_connect;
@@ -424,7 +430,7 @@ function rpcb_getport_async(task: rpc_task): void {
   task.tk_status = 0;
 }
 
-/** call_bind_status(), 2.6.24. */
+/** call_bind_status(), v2.6.24:net/sunrpc/clnt.c. */
 function call_bind_status(task: rpc_task): void {
   if (task.tk_status >= 0) {
     task.tk_status = 0;
@@ -439,19 +445,19 @@ function call_bind_status(task: rpc_task): void {
   task.tk_action = call_timeout;
 }
 
-/** call_connect(), 2.6.24: nothing to do for UDP. */
+/** call_connect(), v2.6.24:net/sunrpc/clnt.c: nothing to do for UDP. */
 function call_connect(task: rpc_task): void {
   task.tk_action = call_transmit;
 }
 
-/** call_encode(), 2.6.24: marshal the arguments into the send buffer. */
+/** call_encode(), v2.6.24:net/sunrpc/clnt.c: marshal the arguments into the send buffer. */
 function call_encode(task: rpc_task): void {
   const req = task.tk_rqstp!;
   const proc = task.tk_msg.rpc_proc!;
   req.rq_snd_buf = proc.p_encode ? proc.p_encode(task.tk_msg.rpc_argp) : task.tk_msg.rpc_argp;
 }
 
-/** call_transmit(), 2.6.24: encode once, then transmit (and sleep for the reply). */
+/** call_transmit(), v2.6.24:net/sunrpc/clnt.c: encode once, then transmit (and sleep for the reply). */
 function call_transmit(task: rpc_task): void {
   task.tk_action = call_status;
   if (task.tk_status < 0) return;
@@ -459,7 +465,7 @@ function call_transmit(task: rpc_task): void {
   xprt_transmit(task);
 }
 
-/** call_status(), 2.6.24: the reply is in, or the retransmit timer fired. */
+/** call_status(), v2.6.24:net/sunrpc/clnt.c: the reply is in, or the retransmit timer fired. */
 function call_status(task: rpc_task): void {
   const req = task.tk_rqstp;
   if (req !== null && req.rq_received > 0) {
@@ -478,7 +484,7 @@ function call_status(task: rpc_task): void {
 }
 
 /**
- * call_timeout(), 2.6.24: a minor timeout retransmits; at a major timeout a soft task fails
+ * call_timeout(), v2.6.24:net/sunrpc/clnt.c: a minor timeout retransmits; at a major timeout a soft task fails
  * with -EIO ("not responding, timed out") and a hard one says "still trying" and goes on.
  */
 function call_timeout(task: rpc_task): void {
@@ -507,7 +513,7 @@ function call_timeout(task: rpc_task): void {
   task.tk_status = 0;
 }
 
-/** call_decode(), 2.6.24: decode the result into rpc_resp. */
+/** call_decode(), v2.6.24:net/sunrpc/clnt.c: decode the result into rpc_resp. */
 function call_decode(task: rpc_task): void {
   const clnt = task.tk_client!;
   const reply = task.tk_rqstp!.rq_reply!;

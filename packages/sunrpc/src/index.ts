@@ -51,6 +51,10 @@ export {
   type sockaddr_in,
   utsname_nodename,
 } from './net.js';
+// net/sunrpc/rpcb_clnt.c
+export { RPCBIND_PORT, RPCBIND_PROGRAM, rpcb_register } from './rpcb_clnt.js';
+// Model helper: the user-space rpcbind of the simulated machine (no kernel counterpart).
+export { type rpcbind_daemon, rpcbind_start } from './rpcbind.js';
 // net/sunrpc/sched.c
 export {
   RPC_CALL_MAJORSEEN,
@@ -94,6 +98,7 @@ export {
   type svc_procedure,
   svc_process,
   type svc_program,
+  svc_register,
   type svc_rqst,
   type svc_serv,
   type svc_stat,

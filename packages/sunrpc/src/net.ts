@@ -10,6 +10,8 @@ import { LockstepUsageError, type Machine, this_machine } from '@lockstep/kernel
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
 export const EADDRINUSE = 98;
+/** INADDR_LOOPBACK: a datagram to this host name goes to the machine itself (utsname nodename). */
+export const INADDR_LOOPBACK = 'localhost';
 
 /** struct sockaddr_in: a host name stands for the IP address. */
 export interface sockaddr_in {
@@ -104,7 +106,9 @@ export function net_unbind(host: string, port: number, m?: Machine): void {
 /** Send a datagram; false when nothing listens at the destination (it is dropped). */
 export function net_sendto(dst: sockaddr_in, msg: rpc_datagram): boolean {
   const m = this_machine();
-  const rx = netState(m).hosts.get(dst.host)?.ports.get(dst.port);
+  const st = netState(m);
+  const host = dst.host === INADDR_LOOPBACK ? st.nodename : dst.host;
+  const rx = st.hosts.get(host)?.ports.get(dst.port);
   if (m.trace)
     m.emit(0, 'net', msg.dir === 'call' ? `call ${msg.prog}/${msg.vers}/${msg.proc}` : 'reply', {
       xid: msg.xid,
@@ -127,7 +131,10 @@ function pmapKey(prog: number, vers: number, prot: number): string {
   return `${prog}/${vers}/${prot}`;
 }
 
-/** PMAPPROC_SET on `host`'s portmapper. */
+/**
+ * PMAPPROC_SET on `host`'s portmapper: true when registered (or already registered at this
+ * port), false when prog/vers/prot is registered at another port (portmap's rule).
+ */
 export function pmap_set(
   host: string,
   prog: number,
@@ -135,8 +142,13 @@ export function pmap_set(
   prot: number,
   port: number,
   m?: Machine,
-): void {
-  netHost(host, m).portmap.set(pmapKey(prog, vers, prot), port);
+): boolean {
+  const pm = netHost(host, m).portmap;
+  const key = pmapKey(prog, vers, prot);
+  const had = pm.get(key);
+  if (had !== undefined) return had === port;
+  pm.set(key, port);
+  return true;
 }
 
 /** PMAPPROC_UNSET: forget prog/vers for every protocol. */

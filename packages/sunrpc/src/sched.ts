@@ -139,15 +139,19 @@ const sched_c = DEFINE_STATIC('net/sunrpc/sched.c', () => ({
   work_task: new WeakMap<work_struct, rpc_task>(),
 }));
 
+/** RPC_IS_ASYNC(), v2.6.24:include/linux/sunrpc/sched.h. */
 export function RPC_IS_ASYNC(t: rpc_task): boolean {
   return (t.tk_flags & RPC_TASK_ASYNC) !== 0;
 }
+/** RPC_IS_SOFT(), v2.6.24:include/linux/sunrpc/sched.h. */
 export function RPC_IS_SOFT(t: rpc_task): boolean {
   return (t.tk_flags & RPC_TASK_SOFT) !== 0;
 }
+/** RPC_TASK_UNINTERRUPTIBLE(), v2.6.24:include/linux/sunrpc/sched.h. */
 export function RPC_TASK_UNINTERRUPTIBLE(t: rpc_task): boolean {
   return (t.tk_flags & RPC_TASK_NOINTR) !== 0;
 }
+/** RPC_ASSASSINATED(), v2.6.24:include/linux/sunrpc/sched.h. */
 export function RPC_ASSASSINATED(t: rpc_task): boolean {
   return (t.tk_flags & RPC_TASK_KILLED) !== 0;
 }
@@ -165,9 +169,11 @@ function test_and_set_bit(nr: number, t: rpc_task): boolean {
   set_bit(nr, t);
   return was;
 }
+/** RPC_IS_QUEUED(), v2.6.24:include/linux/sunrpc/sched.h. */
 export function RPC_IS_QUEUED(t: rpc_task): boolean {
   return test_bit(RPC_TASK_QUEUED, t);
 }
+/** RPC_IS_ACTIVATED(), v2.6.24:include/linux/sunrpc/sched.h. */
 export function RPC_IS_ACTIVATED(t: rpc_task): boolean {
   return test_bit(RPC_TASK_ACTIVE, t);
 }
@@ -183,7 +189,7 @@ function __rpc_disable_timer(task: rpc_task): void {
   task.tk_timeout = 0;
 }
 
-/** rpc_run_timer(), 2.6.24: the task's timer (softirq) runs its timeout function if still queued. */
+/** rpc_run_timer(), v2.6.24:net/sunrpc/sched.c: the task's timer (softirq) runs its timeout function if still queued. */
 function rpc_run_timer(data: unknown): void {
   const task = data as rpc_task;
   const callback = task.tk_timeout_fn;
@@ -209,7 +215,7 @@ function rpc_delete_timer(task: rpc_task): void {
   }
 }
 
-/** rpc_set_active(), 2.6.24: first run; the task joins its client's cl_tasks. */
+/** rpc_set_active(), v2.6.24:net/sunrpc/sched.c: first run; the task joins its client's cl_tasks. */
 function rpc_set_active(task: rpc_task): void {
   if (test_and_set_bit(RPC_TASK_ACTIVE, task)) return;
   task.tk_pid = ++sched_c().rpc_pid;
@@ -218,7 +224,7 @@ function rpc_set_active(task: rpc_task): void {
 }
 
 /**
- * rpc_make_runnable(), 2.6.24: an async task is queued on rpciod, a sync one woken where it
+ * rpc_make_runnable(), v2.6.24:net/sunrpc/sched.c: an async task is queued on rpciod, a sync one woken where it
  * sleeps in __rpc_execute.
  */
 function rpc_make_runnable(task: rpc_task): void {
@@ -231,7 +237,7 @@ function rpc_make_runnable(task: rpc_task): void {
   } else wake_up(task.tk_wait);
 }
 
-/** __rpc_sleep_on() / rpc_sleep_on(), 2.6.24: queue the task, with an action and a timer. */
+/** __rpc_sleep_on() / rpc_sleep_on(), v2.6.24:net/sunrpc/sched.c: queue the task, with an action and a timer. */
 export function rpc_sleep_on(
   q: rpc_wait_queue,
   task: rpc_task,
@@ -252,7 +258,7 @@ export function rpc_sleep_on(
   __rpc_add_timer(task, timer);
 }
 
-/** __rpc_do_wake_up_task(), 2.6.24. */
+/** __rpc_do_wake_up_task(), v2.6.24:net/sunrpc/sched.c. */
 function __rpc_do_wake_up_task(task: rpc_task): void {
   // Has the task been executed yet? If not, we cannot wake it up!
   if (!RPC_IS_ACTIVATED(task)) {
@@ -267,7 +273,7 @@ function __rpc_do_wake_up_task(task: rpc_task): void {
   rpc_make_runnable(task);
 }
 
-/** rpc_wake_up_task(), 2.6.24: wake a queued task (from any context, never sleeps). */
+/** rpc_wake_up_task(), v2.6.24:net/sunrpc/sched.c: wake a queued task (from any context, never sleeps). */
 export function rpc_wake_up_task(task: rpc_task): void {
   if (RPC_IS_QUEUED(task)) __rpc_do_wake_up_task(task);
 }
@@ -283,26 +289,26 @@ function __rpc_atrun(task: rpc_task): void {
   rpc_wake_up_task(task);
 }
 
-/** rpc_delay(), 2.6.24: run the task again after `delay` jiffies. */
+/** rpc_delay(), v2.6.24:net/sunrpc/sched.c: run the task again after `delay` jiffies. */
 export function rpc_delay(task: rpc_task, delay: number): void {
   task.tk_timeout = delay;
   rpc_sleep_on(sched_c().delay_queue, task, null, __rpc_atrun);
 }
 
-/** rpc_exit() (inline in sched.h, 2.6.24): finish the task with `status`. */
+/** rpc_exit(), v2.6.24:include/linux/sunrpc/sched.h (inline): finish the task with `status`. */
 export function rpc_exit(task: rpc_task, status: number): void {
   task.tk_status = status;
   task.tk_action = rpc_exit_task;
 }
 
-/** rpc_prepare_task(), 2.6.24: rpc_call_prepare under the BKL. */
+/** rpc_prepare_task(), v2.6.24:net/sunrpc/sched.c: rpc_call_prepare under the BKL. */
 function* rpc_prepare_task(task: rpc_task): Kfn {
   yield* lock_kernel();
   yield* runHook(task.tk_ops.rpc_call_prepare?.(task, task.tk_calldata));
   yield* unlock_kernel();
 }
 
-/** rpc_exit_task(), 2.6.24: the last step; calls rpc_call_done under the BKL. */
+/** rpc_exit_task(), v2.6.24:net/sunrpc/sched.c: the last step; calls rpc_call_done under the BKL. */
 export function* rpc_exit_task(task: rpc_task): Kfn {
   task.tk_action = null;
   const done = task.tk_ops.rpc_call_done;
@@ -318,7 +324,7 @@ export function* rpc_exit_task(task: rpc_task): Kfn {
   }
 }
 
-/** rpc_release_calldata(), 2.6.24: rpc_release under the BKL. */
+/** rpc_release_calldata(), v2.6.24:net/sunrpc/sched.c: rpc_release under the BKL. */
 export function* rpc_release_calldata(ops: rpc_call_ops, calldata: unknown): Kfn {
   const release = ops.rpc_release;
   if (release) {
@@ -349,7 +355,7 @@ function* out_of_line_wait_on_bit(task: rpc_task): Kfn<number> {
 }
 
 /**
- * __rpc_execute(), 2.6.24: run the state machine until the task sleeps (an async task then
+ * __rpc_execute(), v2.6.24:net/sunrpc/sched.c: run the state machine until the task sleeps (an async task then
  * returns; rpciod continues it when woken) or ends. A sync task sleeps here, interruptibly:
  * a signal the caller allows ends it with -ERESTARTSYS.
  */
@@ -398,7 +404,7 @@ function* __rpc_execute(task: rpc_task): Kfn {
   yield* rpc_release_task(task);
 }
 
-/** rpc_execute(), 2.6.24: run a task from its caller (async tasks too, until they sleep). */
+/** rpc_execute(), v2.6.24:net/sunrpc/sched.c: run a task from its caller (async tasks too, until they sleep). */
 export function* rpc_execute(task: rpc_task): Kfn {
   rpc_set_active(task);
   set_bit(RPC_TASK_RUNNING, task);
@@ -412,7 +418,7 @@ function* rpc_async_schedule(work: work_struct): Kfn {
 }
 
 /**
- * rpc_init_task() + rpc_new_task(), 2.6.24: a task for `clnt` (which it pins), taking the
+ * rpc_init_task() + rpc_new_task(), v2.6.24:net/sunrpc/sched.c: a task for `clnt` (which it pins), taking the
  * client's soft/intr defaults. The task joins cl_tasks when it first runs (rpc_set_active).
  */
 export function* rpc_new_task(
@@ -439,7 +445,7 @@ export function* rpc_new_task(
   return task;
 }
 
-/** rpc_put_task(), 2.6.24: the last reference releases the slot, the client and the calldata. */
+/** rpc_put_task(), v2.6.24:net/sunrpc/sched.c: the last reference releases the slot, the client and the calldata. */
 export function* rpc_put_task(task: rpc_task): Kfn {
   const tk_ops = task.tk_ops;
   const calldata = task.tk_calldata;
@@ -454,7 +460,7 @@ export function* rpc_put_task(task: rpc_task): Kfn {
   yield* rpc_release_calldata(tk_ops, calldata);
 }
 
-/** rpc_release_task(), 2.6.24: leave cl_tasks, stop the timer, drop the running reference. */
+/** rpc_release_task(), v2.6.24:net/sunrpc/sched.c: leave cl_tasks, stop the timer, drop the running reference. */
 export function* rpc_release_task(task: rpc_task): Kfn {
   // Remove from client task list.
   if (!list_empty(task.tk_task)) list_del(task.tk_task);
@@ -467,7 +473,7 @@ export function* rpc_release_task(task: rpc_task): Kfn {
 }
 
 /**
- * rpciod_up(), 2.6.24: start rpciod (a workqueue) for its first user. Each rpc client holds
+ * rpciod_up(), v2.6.24:net/sunrpc/sched.c: start rpciod (a workqueue) for its first user. Each rpc client holds
  * a user; the model keeps rpciod once started (2.6.24 destroyed it with its last user).
  */
 export function* rpciod_up(): Kfn<number> {
@@ -479,7 +485,7 @@ export function* rpciod_up(): Kfn<number> {
   return 0;
 }
 
-/** rpciod_down(), 2.6.24: drop a user (see rpciod_up: the workqueue stays). */
+/** rpciod_down(), v2.6.24:net/sunrpc/sched.c: drop a user (see rpciod_up: the workqueue stays). */
 export function* rpciod_down(): Kfn {
   const s = sched_c();
   yield* mutex_lock(s.rpciod_mutex);

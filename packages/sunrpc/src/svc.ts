@@ -9,6 +9,7 @@
  */
 import {
   BUG_ON,
+  clear_sigpending,
   DEFINE_SPINLOCK,
   ENOMEM,
   INIT_LIST_HEAD,
@@ -22,20 +23,18 @@ import {
   list_del,
   list_empty,
   list_head,
+  lock_member,
   printk,
+  recalc_sigpending,
   spin_lock_bh,
   spin_unlock_bh,
   type spinlock_t,
   wait_queue_head_t,
 } from '@lockstep/kernel';
-import {
-  pmap_set,
-  pmap_unset,
-  type rpc_call_msg,
-  type rpc_reply_msg,
-  type sockaddr_in,
-  utsname_nodename,
-} from './net.js';
+import { EACCES } from './clnt.js';
+import { svc_pool_layout } from './layouts.js';
+import type { rpc_call_msg, rpc_reply_msg, sockaddr_in } from './net.js';
+import { type rpcb_okay, rpcb_register } from './rpcb_clnt.js';
 import {
   svc_close_all,
   svc_drop,
@@ -81,6 +80,8 @@ export interface svc_version {
   readonly vs_nproc: number;
   readonly vs_proc: readonly (svc_procedure | undefined)[];
   readonly vs_xdrsize: number;
+  /** Not registered with rpcbind. */
+  readonly vs_hidden?: boolean;
 }
 
 /** struct svc_stat. */
@@ -194,7 +195,7 @@ function roundup(x: number, y: number): number {
   return Math.ceil(x / y) * y;
 }
 
-/** __svc_create(), 2.6.24: a serv with sv_nrthreads = 1 and npools pools; leaves out sv_temptimer. */
+/** __svc_create(), v2.6.24:net/sunrpc/svc.c: a serv with sv_nrthreads = 1 and npools pools; leaves out sv_temptimer. */
 function* __svc_create(
   prog: svc_program,
   bufsize: number,
@@ -265,11 +266,11 @@ function* __svc_create(
   }
 
   // Remove any stale portmap registrations.
-  svc_register(serv, 0, 0);
+  yield* svc_register(serv, 0, 0);
   return serv;
 }
 
-/** svc_create(), 2.6.24: an unpooled service. */
+/** svc_create(), v2.6.24:net/sunrpc/svc.c: an unpooled service. */
 export function* svc_create(
   prog: svc_program,
   bufsize: number,
@@ -279,7 +280,7 @@ export function* svc_create(
 }
 
 /**
- * svc_destroy(), 2.6.24: drop a reference; the last one closes the sockets, unregisters from
+ * svc_destroy(), v2.6.24:net/sunrpc/svc.c: drop a reference; the last one closes the sockets, unregisters from
  * the portmapper and frees the pools and the serv. Leaves out sv_temptimer and deferred-request
  * cleanup.
  */
@@ -301,7 +302,7 @@ export function* svc_destroy(serv: svc_serv): Kfn {
   BUG_ON(!list_empty(serv.sv_tempsocks));
 
   // Unregister service with the portmapper.
-  svc_register(serv, 0, 0);
+  yield* svc_register(serv, 0, 0);
   kfree(serv.sv_pools);
   kfree(serv);
 }
@@ -316,7 +317,7 @@ function put_page(p: page): void {
   kfree(p);
 }
 
-/** svc_init_buffer(), 2.6.24: size/PAGE_SIZE + 1 pages; true when all were allocated. */
+/** svc_init_buffer(), v2.6.24:net/sunrpc/svc.c: size/PAGE_SIZE + 1 pages; true when all were allocated. */
 function* svc_init_buffer(rqstp: svc_rqst, size: number): Kfn<boolean> {
   let pages = Math.floor(size / PAGE_SIZE) + 1;
   let arghi = 0;
@@ -330,7 +331,7 @@ function* svc_init_buffer(rqstp: svc_rqst, size: number): Kfn<boolean> {
   return !pages;
 }
 
-/** svc_release_buffer(), 2.6.24. */
+/** svc_release_buffer(), v2.6.24:net/sunrpc/svc.c. */
 function svc_release_buffer(rqstp: svc_rqst): void {
   for (let i = 0; i < rqstp.rq_pages.length; i++) {
     const p = rqstp.rq_pages[i];
@@ -339,7 +340,7 @@ function svc_release_buffer(rqstp: svc_rqst): void {
 }
 
 /**
- * __svc_create_thread(), 2.6.24: allocate the rqstp and its buffers, account the thread and
+ * __svc_create_thread(), v2.6.24:net/sunrpc/svc.c: allocate the rqstp and its buffers, account the thread and
  * fork it with kernel_thread(). On an allocation failure it jumps to out_thread before
  * rq_server and rq_pool are set, so svc_exit_thread() dereferences a NULL pool (the bug
  * svc_prepare_thread fixed in 2.6.25). Leaves out the per-pool CPU mask (one pool).
@@ -384,13 +385,13 @@ function* __svc_create_thread(func: svc_thread_fn, serv: svc_serv, pool: svc_poo
   return error;
 }
 
-/** svc_create_thread(), 2.6.24: a thread in the serv's first pool. Caller must hold the BKL. */
+/** svc_create_thread(), v2.6.24:net/sunrpc/svc.c: a thread in the serv's first pool. Caller must hold the BKL. */
 export function* svc_create_thread(func: svc_thread_fn, serv: svc_serv): Kfn<number> {
   return yield* __svc_create_thread(func, serv, serv.sv_pools![0]!);
 }
 
 /**
- * svc_exit_thread(), 2.6.24: free the rqstp's buffers, unaccount it from its pool and drop its
+ * svc_exit_thread(), v2.6.24:net/sunrpc/svc.c: free the rqstp's buffers, unaccount it from its pool and drop its
  * reference on the serv. Like the kernel it takes rq_pool's lock without a NULL check.
  */
 export function* svc_exit_thread(rqstp: svc_rqst): Kfn {
@@ -403,7 +404,8 @@ export function* svc_exit_thread(rqstp: svc_rqst): Kfn {
   kfree(rqstp.rq_auth_data);
 
   // No NULL check in 2.6.24: a thread that failed to set up has no pool yet.
-  yield* spin_lock_bh(pool!.sp_lock);
+  // &pool->sp_lock with pool NULL: the oops comes from the lock's first access (layouts.ts).
+  yield* spin_lock_bh(lock_member(pool, svc_pool_layout, 'sp_lock', 'spin_lock_bh'));
   pool!.sp_nrthreads--;
   list_del(rqstp.rq_all);
   yield* spin_unlock_bh(pool!.sp_lock);
@@ -415,22 +417,38 @@ export function* svc_exit_thread(rqstp: svc_rqst): Kfn {
 }
 
 /**
- * svc_register(), 2.6.24: register every version with the local portmapper (port 0:
- * unregister). Leaves out the synchronous rpcbind upcall and its signal juggling.
+ * svc_register(), v2.6.24:net/sunrpc/svc.c: register every visible version with the local
+ * rpcbind (port 0: unregister), one synchronous rpcb_register() RPC each, stopping at the
+ * first error; a SET rpcbind refuses is -EACCES. To unregister it clears TIF_SIGPENDING
+ * first, so that a pending signal does not cut the calls short, and recalculates it from the
+ * pending set afterwards (the siglock is left out). Leaves out the pg_next chain (one program).
  */
-export function svc_register(serv: svc_serv, proto: number, port: number): number {
+export function* svc_register(serv: svc_serv, proto: number, port: number): Kfn<number> {
   const progp = serv.sv_program;
-  const host = utsname_nodename();
+  let error = 0;
+  const dummy: rpcb_okay = { value: 0 };
+
+  if (!port) clear_sigpending();
+
   for (let i = 0; i < progp.pg_nvers; i++) {
-    if (progp.pg_vers[i] === undefined) continue;
-    if (port) pmap_set(host, progp.pg_prog, i, proto, port);
-    else pmap_unset(host, progp.pg_prog, i);
+    const vers = progp.pg_vers[i];
+    if (vers === undefined) continue;
+    if (vers.vs_hidden) continue;
+    error = yield* rpcb_register(progp.pg_prog, i, proto, port, dummy);
+    if (error < 0) break;
+    if (port && !dummy.value) {
+      error = -EACCES;
+      break;
+    }
   }
-  return 0;
+
+  if (!port) recalc_sigpending();
+
+  return error;
 }
 
 /**
- * svc_process(), 2.6.24: dispatch the received call to its program, version and procedure,
+ * svc_process(), v2.6.24:net/sunrpc/svc.c: dispatch the received call to its program, version and procedure,
  * then send the reply (or drop it). Leaves out authentication (svc_authenticate,
  * pg_authenticate), the RPC header checks and dispatch through vs_dispatch.
  */

@@ -132,7 +132,7 @@ function svc_thread_dequeue(_pool: svc_pool, rqstp: svc_rqst): void {
 }
 
 /**
- * svc_sock_enqueue(), 2.6.24: hand a socket with work to an idle thread, or queue it on the
+ * svc_sock_enqueue(), v2.6.24:net/sunrpc/svcsock.c: hand a socket with work to an idle thread, or queue it on the
  * pool. Runs from softirq (data_ready) as well as from threads; it never sleeps, which in the
  * model stands for holding pool->sp_lock with bottom halves off. Leaves out the write-space
  * check.
@@ -178,7 +178,7 @@ function svc_sock_received(svsk: svc_sock): void {
   svc_sock_enqueue(svsk);
 }
 
-/** svc_udp_data_ready(), 2.6.24: a datagram arrived (softirq). */
+/** svc_udp_data_ready(), v2.6.24:net/sunrpc/svcsock.c: a datagram arrived (softirq). */
 function svc_udp_data_ready(svsk: svc_sock, msg: rpc_datagram): void {
   if (msg.dir !== 'call') return;
   svsk.sk_queue.push(msg);
@@ -186,7 +186,7 @@ function svc_udp_data_ready(svsk: svc_sock, msg: rpc_datagram): void {
   svc_sock_enqueue(svsk);
 }
 
-/** svc_udp_recvfrom(), 2.6.24: read one datagram into rqstp. Leaves out checksums and skb handling. */
+/** svc_udp_recvfrom(), v2.6.24:net/sunrpc/svcsock.c: read one datagram into rqstp. Leaves out checksums and skb handling. */
 function svc_udp_recvfrom(rqstp: svc_rqst): number {
   const svsk = rqstp.rq_sock!;
   // The thread count changed (svc_sock_update_bufs): the kernel resizes the buffers here.
@@ -205,7 +205,7 @@ function svc_udp_recvfrom(rqstp: svc_rqst): number {
   return 1;
 }
 
-/** svc_udp_sendto(), 2.6.24: send rq_res to the caller. */
+/** svc_udp_sendto(), v2.6.24:net/sunrpc/svcsock.c: send rq_res to the caller. */
 function svc_udp_sendto(rqstp: svc_rqst): number {
   const svsk = rqstp.rq_sock!;
   const res = rqstp.rq_res!;
@@ -219,7 +219,7 @@ function svc_udp_sendto(rqstp: svc_rqst): number {
   return 1;
 }
 
-/** svc_sock_put(), 2.6.24: the last reference of a dead socket frees it. */
+/** svc_sock_put(), v2.6.24:net/sunrpc/svcsock.c: the last reference of a dead socket frees it. */
 function svc_sock_put(svsk: svc_sock): void {
   if (--svsk.sk_inuse === 0) {
     BUG_ON(!test_bit(SK_DEAD, svsk));
@@ -227,7 +227,7 @@ function svc_sock_put(svsk: svc_sock): void {
   }
 }
 
-/** svc_sock_release(), 2.6.24: done with the request; drop the thread's socket reference. */
+/** svc_sock_release(), v2.6.24:net/sunrpc/svcsock.c: done with the request; drop the thread's socket reference. */
 function svc_sock_release(rqstp: svc_rqst): void {
   const svsk = rqstp.rq_sock!;
   rqstp.rq_res = null;
@@ -243,7 +243,7 @@ function svc_defer(_req: cache_req): null {
 }
 
 /**
- * svc_recv(), 2.6.24: wait up to `timeout` for a socket with data and read one request.
+ * svc_recv(), v2.6.24:net/sunrpc/svcsock.c: wait up to `timeout` for a socket with data and read one request.
  * -EINTR on a signal, -EAGAIN on timeout or when there was nothing to read. Freezes in
  * try_to_freeze() before and after the wait. Leaves out the xdr_buf setup.
  */
@@ -318,13 +318,13 @@ export function* svc_recv(rqstp: svc_rqst, timeout: number): Kfn<number> {
   return len;
 }
 
-/** svc_drop(), 2.6.24: no reply. */
+/** svc_drop(), v2.6.24:net/sunrpc/svcsock.c: no reply. */
 export function* svc_drop(rqstp: svc_rqst): Kfn {
   svc_sock_release(rqstp);
   yield* cond_resched();
 }
 
-/** svc_send(), 2.6.24: send the reply under the socket's mutex, then release the socket. */
+/** svc_send(), v2.6.24:net/sunrpc/svcsock.c: send the reply under the socket's mutex, then release the socket. */
 export function* svc_send(rqstp: svc_rqst): Kfn<number> {
   const svsk = rqstp.rq_sock!;
   yield* mutex_lock(svsk.sk_mutex);
@@ -336,7 +336,7 @@ export function* svc_send(rqstp: svc_rqst): Kfn<number> {
 }
 
 /**
- * svc_sock_update_bufs(), 2.6.24: the number of threads changed, so mark every socket to
+ * svc_sock_update_bufs(), v2.6.24:net/sunrpc/svcsock.c: the number of threads changed, so mark every socket to
  * resize its buffers. Internal to sunrpc in 2.6.24 (not exported).
  */
 export function* svc_sock_update_bufs(serv: svc_serv): Kfn {
@@ -349,7 +349,7 @@ export function* svc_sock_update_bufs(serv: svc_serv): Kfn {
 }
 
 /**
- * svc_wake_up(), 2.6.24: wake one idle thread of each pool (lockd uses it to make its only
+ * svc_wake_up(), v2.6.24:net/sunrpc/svcsock.c: wake one idle thread of each pool (lockd uses it to make its only
  * thread look at nlm_blocked). Reads the serv and its pools; the serv must still exist.
  */
 export function* svc_wake_up(serv: svc_serv): Kfn {
@@ -366,8 +366,9 @@ export function* svc_wake_up(serv: svc_serv): Kfn {
 }
 
 /**
- * svc_setup_socket(), 2.6.24: wrap a bound socket, register it with the portmapper (unless
- * anonymous) and put it on the serv's permanent list. Leaves out temporary (accepted) sockets.
+ * svc_setup_socket(), v2.6.24:net/sunrpc/svcsock.c: wrap a bound socket, register it with
+ * rpcbind (unless anonymous; a failure releases the socket and is returned) and put it on the
+ * serv's permanent list. Leaves out temporary (accepted) sockets.
  */
 function* svc_setup_socket(
   serv: svc_serv,
@@ -401,7 +402,16 @@ function* svc_setup_socket(
     return bound;
   }
   svsk.sk_port = bound;
-  if (!(flags & SVC_SOCK_ANONYMOUS)) svc_register(serv, prot, bound);
+  // Register socket with portmapper.
+  if (!(flags & SVC_SOCK_ANONYMOUS)) {
+    const err = yield* svc_register(serv, prot, bound);
+    if (err < 0) {
+      // svc_create_socket's sock_release() at "bummer".
+      net_unbind(utsname_nodename(), bound);
+      kfree(svsk);
+      return err;
+    }
+  }
 
   svsk.sk_inuse = 1;
   svsk.sk_lastrecv = jiffies;
@@ -416,7 +426,7 @@ function* svc_setup_socket(
 }
 
 /**
- * svc_makesock(), 2.6.24: create, bind (port 0: any) and register a socket for the serv; the
+ * svc_makesock(), v2.6.24:net/sunrpc/svcsock.c: create, bind (port 0: any) and register a socket for the serv; the
  * port, or a negative errno. Leaves out svc_create_socket's address family checks.
  */
 export function* svc_makesock(
@@ -430,7 +440,7 @@ export function* svc_makesock(
   return svsk.sk_port;
 }
 
-/** svc_delete_socket(), 2.6.24: detach from the serv and mark dead (drops the socket's own reference). */
+/** svc_delete_socket(), v2.6.24:net/sunrpc/svcsock.c: detach from the serv and mark dead (drops the socket's own reference). */
 function* svc_delete_socket(svsk: svc_sock): Kfn {
   const serv = svsk.sk_server;
   // Restore the socket's callbacks: nothing is delivered to it any more.
@@ -446,7 +456,7 @@ function* svc_delete_socket(svsk: svc_sock): Kfn {
   yield* spin_unlock_bh(serv.sv_lock);
 }
 
-/** svc_close_socket(), 2.6.24. */
+/** svc_close_socket(), v2.6.24:net/sunrpc/svcsock.c. */
 function* svc_close_socket(svsk: svc_sock): Kfn {
   set_bit(SK_CLOSE, svsk);
   // Someone else will have to effect the close.
@@ -457,7 +467,7 @@ function* svc_close_socket(svsk: svc_sock): Kfn {
   svc_sock_put(svsk);
 }
 
-/** svc_close_all(), 2.6.24: close every socket of a serv's list (no threads are left). */
+/** svc_close_all(), v2.6.24:net/sunrpc/svcsock.c: close every socket of a serv's list (no threads are left). */
 export function* svc_close_all(xprt_list: list_head): Kfn {
   for (const svsk of list_for_each_entry_safe<svc_sock>(xprt_list, 'sk_list')) {
     set_bit(SK_CLOSE, svsk);

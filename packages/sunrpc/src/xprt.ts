@@ -76,7 +76,7 @@ export interface rpc_xprt {
   binding: rpc_wait_queue;
 }
 
-/** xprt_set_timeout(): a linear backoff of `incr` per retry, `retr` retries. */
+/** xprt_set_timeout(), v2.6.24:net/sunrpc/xprt.c: a linear backoff of `incr` per retry, `retr` retries. */
 export function xprt_set_timeout(to: rpc_timeout, retr: number, incr: number): void {
   to.to_initval = to.to_increment = incr;
   to.to_maxval = to.to_initval + incr * retr;
@@ -84,18 +84,21 @@ export function xprt_set_timeout(to: rpc_timeout, retr: number, incr: number): v
   to.to_exponential = false;
 }
 
+/** xprt_bound(), v2.6.24:include/linux/sunrpc/xprt.h (a bit of xprt->state in the kernel). */
 export function xprt_bound(xprt: rpc_xprt): boolean {
   return xprt.bound;
 }
+/** xprt_set_bound(), v2.6.24:include/linux/sunrpc/xprt.h (a bit of xprt->state in the kernel). */
 export function xprt_set_bound(xprt: rpc_xprt): void {
   xprt.bound = true;
 }
+/** xprt_clear_bound(), v2.6.24:include/linux/sunrpc/xprt.h (a bit of xprt->state in the kernel). */
 export function xprt_clear_bound(xprt: rpc_xprt): void {
   xprt.bound = false;
 }
 
 /**
- * xprt_create_transport() with xs_setup_udp(), 2.6.24: a UDP transport to `addr` with the
+ * xprt_create_transport() with xs_setup_udp(), v2.6.24:net/sunrpc/xprt.c: a UDP transport to `addr` with the
  * caller's timeouts (default: 5 retries, 5 s apart), bound to an ephemeral local port.
  */
 export function* xprt_create_transport(
@@ -136,19 +139,19 @@ export function* xprt_create_transport(
   return xprt;
 }
 
-/** xprt_destroy(), 2.6.24: stop listening and free. */
+/** xprt_destroy(), v2.6.24:net/sunrpc/xprt.c: stop listening and free. */
 function xprt_destroy(k: kref): void {
   const xprt = container_of<rpc_xprt>(k, 'rpc_xprt', 'kref');
   net_unbind(utsname_nodename(), xprt.local_port);
   kfree(xprt);
 }
 
-/** xprt_put(). */
+/** xprt_put(), v2.6.24:net/sunrpc/xprt.c: drop a reference; the last destroys the transport. */
 export function* xprt_put(xprt: rpc_xprt): Kfn {
   yield* kref_put(xprt.kref, xprt_destroy);
 }
 
-/** xprt_reset_majortimeo(), 2.6.24: when the current series of retransmits gives up. */
+/** xprt_reset_majortimeo(), v2.6.24:net/sunrpc/xprt.c: when the current series of retransmits gives up. */
 function xprt_reset_majortimeo(req: rpc_rqst): void {
   const to = req.rq_xprt.timeout;
   req.rq_majortimeo = req.rq_timeout;
@@ -159,7 +162,7 @@ function xprt_reset_majortimeo(req: rpc_rqst): void {
 }
 
 /**
- * xprt_adjust_timeout(), 2.6.24: back off for the next retransmit; at a major timeout reset
+ * xprt_adjust_timeout(), v2.6.24:net/sunrpc/xprt.c: back off for the next retransmit; at a major timeout reset
  * the series and return -ETIMEDOUT.
  */
 export function xprt_adjust_timeout(req: rpc_rqst): number {
@@ -180,7 +183,7 @@ export function xprt_adjust_timeout(req: rpc_rqst): number {
   return status;
 }
 
-/** xprt_reserve() with xprt_request_init(), 2.6.24: a request slot and a fresh xid. */
+/** xprt_reserve() with xprt_request_init(), v2.6.24:net/sunrpc/xprt.c: a request slot and a fresh xid. */
 export function xprt_reserve(task: rpc_task): void {
   const xprt = task.tk_client!.cl_xprt;
   const req: rpc_rqst = {
@@ -201,7 +204,7 @@ export function xprt_reserve(task: rpc_task): void {
   task.tk_status = 0;
 }
 
-/** xprt_release(), 2.6.24: give the slot back; a late reply finds nothing. */
+/** xprt_release(), v2.6.24:net/sunrpc/xprt.c: give the slot back; a late reply finds nothing. */
 export function xprt_release(task: rpc_task): void {
   const req = task.tk_rqstp;
   if (req === null) return;
@@ -214,7 +217,7 @@ export function xprt_release(task: rpc_task): void {
 }
 
 /**
- * xprt_transmit(), 2.6.24, with xs_udp_send_request(): send the call and sleep on
+ * xprt_transmit(), v2.6.24:net/sunrpc/xprt.c, with xs_udp_send_request(): send the call and sleep on
  * xprt->pending until the reply or the retransmit timer. A datagram to a host nobody answers
  * on is lost, as UDP loses it.
  */
@@ -246,7 +249,7 @@ export function xprt_transmit(task: rpc_task): void {
   }
 }
 
-/** xprt_timer(), 2.6.24: the retransmit timer fired with no reply in. */
+/** xprt_timer(), v2.6.24:net/sunrpc/xprt.c: the retransmit timer fired with no reply in. */
 function xprt_timer(task: rpc_task): void {
   const req = task.tk_rqstp!;
   if (!req.rq_received) task.tk_status = -ETIMEDOUT;
@@ -260,7 +263,7 @@ function xprt_lookup_rqst(xprt: rpc_xprt, xid: number): rpc_rqst | null {
   return null;
 }
 
-/** xprt_complete_rqst(), 2.6.24: the reply is in; wake the task. */
+/** xprt_complete_rqst(), v2.6.24:net/sunrpc/xprt.c: the reply is in; wake the task. */
 function xprt_complete_rqst(task: rpc_task, reply: rpc_reply_msg): void {
   const req = task.tk_rqstp!;
   xprt_release_rqst_list(req);
@@ -275,7 +278,7 @@ function xprt_release_rqst_list(req: rpc_rqst): void {
   req.rq_queued = false;
 }
 
-/** xs_udp_data_ready(), 2.6.24: a datagram for the client socket (softirq). */
+/** xs_udp_data_ready(), v2.6.24:net/sunrpc/xprt.c: a datagram for the client socket (softirq). */
 function xs_udp_data_ready(xprt: rpc_xprt, msg: rpc_datagram): void {
   if (msg.dir !== 'reply') return;
   const rovr = xprt_lookup_rqst(xprt, msg.xid);

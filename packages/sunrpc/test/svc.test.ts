@@ -26,6 +26,7 @@ import {
   pmap_getport,
   type rpc_reply_msg,
   rpc_success,
+  rpcbind_start,
   SVC_SOCK_DEFAULTS,
   svc_create,
   svc_create_thread,
@@ -80,6 +81,7 @@ function liveOf(type: string): number {
 describe('svc threads', () => {
   it('creates a thread that holds a serv reference, and frees the serv when it exits', () => {
     const m = new Machine();
+    rpcbind_start(m);
     const seen: unknown[] = [];
     const started = new completion('started');
     m.spawn_user('creator', function* () {
@@ -130,6 +132,7 @@ describe('svc threads', () => {
 
   it('receives a call on its socket and svc_process sends the procedure result back', () => {
     const m = new Machine();
+    rpcbind_start(m);
     const replies: rpc_reply_msg[] = [];
     m.spawn_user('creator', function* () {
       const serv = (yield* svc_create(testsvc, 4096, null))!;

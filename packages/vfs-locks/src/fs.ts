@@ -12,7 +12,7 @@ import {
   wait_queue_head_t,
 } from '@lockstep/kernel';
 
-/** fl_flags (include/linux/fs.h, 2.6.24). FL_FLOCK and FL_LEASE locks are not modelled. */
+/** fl_flags (v2.6.24:include/linux/fs.h). FL_FLOCK and FL_LEASE locks are not modelled. */
 export const FL_POSIX = 1;
 export const FL_FLOCK = 2;
 export const FL_ACCESS = 8; // not trying to lock, just looking
@@ -21,15 +21,16 @@ export const FL_LEASE = 32;
 export const FL_CLOSE = 64; // unlock on close
 export const FL_SLEEP = 128; // a blocking lock
 
-/** fl_type and fcntl commands (include/asm-generic/fcntl.h, x86_64 values). */
+/** fl_type and fcntl commands (v2.6.24:include/asm-generic/fcntl.h, the x86_64 values). */
 export const F_RDLCK = 0;
 export const F_WRLCK = 1;
 export const F_UNLCK = 2;
 export const F_GETLK = 5;
 export const F_SETLK = 6;
 export const F_SETLKW = 7;
+/** v2.6.24:include/linux/fcntl.h. */
 export const F_LINUX_SPECIFIC_BASE = 1024;
-/** Cancel a blocked request (lockd -> filesystem with its own ->lock), 2.6.24. */
+/** F_CANCELLK (v2.6.24:include/linux/fcntl.h): lockd cancels a blocked request on a filesystem with its own ->lock. */
 export const F_CANCELLK = F_LINUX_SPECIFIC_BASE + 5;
 
 /** f_mode bits. */
@@ -120,7 +121,7 @@ export interface file_lock {
 }
 
 /**
- * A zeroed struct file_lock. Only the embedded members (fl_wait, fl_block) are objects, so
+ * Model helper for a zeroed struct file_lock (v2.6.24:include/linux/fs.h). Only the embedded members (fl_wait, fl_block) are objects, so
  * kfree() of a kmalloc'd lock poisons exactly what the lock contains and nothing it points to.
  */
 export function file_lock_struct(): file_lock {
@@ -188,13 +189,14 @@ export interface file {
   private_data: unknown;
 }
 
+/** Model helper: offsets and inode numbers must be exact integers. */
 function checkOffset(what: string, v: number): void {
   if (!Number.isSafeInteger(v) || v < 0)
     throw new LockstepUsageError(`${what} must be a non-negative safe integer, got ${String(v)}`);
 }
 
 /**
- * Model helper (stands in for iget/new_inode + the filesystem filling it in): an inode with
+ * Model helper for v2.6.24:fs/inode.c new_inode (plus the filesystem filling it in): an inode with
  * number `ino`, no locks, and `i_fop` as the file operations its files get.
  */
 export function new_inode(ino: number, i_fop: file_operations | null = null, i_size = 0): inode {
@@ -204,7 +206,7 @@ export function new_inode(ino: number, i_fop: file_operations | null = null, i_s
 }
 
 /**
- * Model helper (stands in for dentry_open): a struct file on `inode`, with f_op taken from
+ * Model helper for v2.6.24:fs/open.c dentry_open: a struct file on `inode`, with f_op taken from
  * inode->i_fop as __dentry_open does. Not kmalloc'd: the file's lifetime is fs/file_table.c's.
  */
 export function open_file(inode: inode, f_mode: number = FMODE_READ | FMODE_WRITE): file {
@@ -226,7 +228,7 @@ export function open_file(inode: inode, f_mode: number = FMODE_READ | FMODE_WRIT
 const FILES = 'files_struct';
 
 /**
- * Model helper for current->files: each task has its own files_struct (no CLONE_FILES), made
+ * Model helper for current->files (v2.6.24:include/linux/sched.h): each task has its own files_struct (no CLONE_FILES), made
  * on first use. Its identity is the owner of the task's POSIX locks.
  */
 export function task_files(t: task_struct = current): files_struct {

@@ -65,14 +65,15 @@ const locks_c = DEFINE_STATIC('fs/locks.c', () => ({
   blocked_list: [] as file_lock[],
 }));
 
-/** Give up on deadlock detection after this many hops (2.6.24's guard against loops). */
+/** MAX_DEADLK_ITERATIONS, v2.6.24:fs/locks.c: give up on deadlock detection (97855b49, 2.6.24-rc2). */
 const MAX_DEADLK_ITERATIONS = 10;
 
+/** IS_POSIX(), v2.6.24:include/linux/fs.h. */
 function IS_POSIX(fl: file_lock): boolean {
   return (fl.fl_flags & FL_POSIX) !== 0;
 }
 
-/** list_del_init(&fl->fl_link): take fl off whichever global list it is on. */
+/** Model helper: list_del_init(&fl->fl_link), off whichever global list fl is on. */
 function linkDel(fl: file_lock): void {
   const s = locks_c();
   for (const list of [s.file_lock_list, s.blocked_list]) {
@@ -81,10 +82,19 @@ function linkDel(fl: file_lock): void {
   }
 }
 
-/** !list_empty(&fl->fl_link). */
+/** Model helper: !list_empty(&fl->fl_link). */
 function linkQueued(fl: file_lock): boolean {
   const s = locks_c();
   return s.file_lock_list.includes(fl) || s.blocked_list.includes(fl);
+}
+
+/**
+ * Model helper: list_empty(&fl->fl_block). The kernel's fl_block is both the head of fl's waiters and fl's
+ * node on its blocker's list, so it is non-empty in either case.
+ */
+function fl_block_empty(fl: file_lock): boolean {
+  if (fl.fl_block.length > 0) return false;
+  return fl.fl_next === null || !fl.fl_next.fl_block.includes(fl);
 }
 
 /**
@@ -93,27 +103,37 @@ function linkQueued(fl: file_lock): boolean {
  */
 type flock_link = inode | file_lock;
 
+/** Model helper: is this link the inode's i_flock? */
 function isInode(b: flock_link): b is inode {
   return 'i_flock' in b;
 }
+/** Model helper: *before. */
 function linkGet(b: flock_link): file_lock | null {
   return isInode(b) ? b.i_flock : b.fl_next;
 }
+/** Model helper: *before = fl. */
 function linkSet(b: flock_link, fl: file_lock | null): void {
   if (isInode(b)) b.i_flock = fl;
   else b.fl_next = fl;
 }
 
+/** Model helper: filp->f_path.dentry->d_inode. */
 function inodeOf(filp: file): inode {
   return filp.f_path.dentry.d_inode;
 }
 
-/** locks_alloc_lock(), 2.6.24: kmalloc instead of the filelock_cache slab (so failslab/KASAN see it). */
+/**
+ * locks_alloc_lock(), v2.6.24:fs/locks.c: a zeroed kmalloc instead of kmem_cache_alloc from
+ * filelock_cache with its init_once constructor (so failslab and KASAN see it).
+ */
 function* locks_alloc_lock(): Kfn<file_lock | null> {
   return yield* kmalloc('file_lock', file_lock_struct);
 }
 
-/** locks_release_private(), 2.6.24: let the filesystem and lock manager drop their private data. */
+/**
+ * locks_release_private(), v2.6.24:fs/locks.c: let the filesystem and lock manager drop their
+ * private data.
+ */
 function locks_release_private(fl: file_lock): void {
   if (fl.fl_ops) {
     fl.fl_ops.fl_release_private?.(fl);
@@ -125,16 +145,22 @@ function locks_release_private(fl: file_lock): void {
   }
 }
 
-/** locks_free_lock(), 2.6.24: BUG if the lock is still waited on, has waiters or is listed. */
+/**
+ * locks_free_lock(), v2.6.24:fs/locks.c: BUG if the lock is still waited on, if its fl_block
+ * is not empty (it has waiters, or is itself queued on a blocker) or fl_link is listed.
+ */
 function locks_free_lock(fl: file_lock): void {
   BUG_ON(waitqueue_active(fl.fl_wait), 'locks_free_lock: fl_wait has waiters');
-  BUG_ON(fl.fl_block.length > 0, 'locks_free_lock: fl_block not empty');
+  BUG_ON(!fl_block_empty(fl), 'locks_free_lock: fl_block not empty');
   BUG_ON(linkQueued(fl), 'locks_free_lock: fl_link still on a list');
   locks_release_private(fl);
   kfree(fl);
 }
 
-/** locks_init_lock(), 2.6.24: reset a lock's fields; like the kernel, it does not unlink it. */
+/**
+ * locks_init_lock(), v2.6.24:fs/locks.c: reset a lock's fields. Leaves out fl_fasync and
+ * INIT_LIST_HEAD(&fl->fl_link): membership of the global lists stays as it was.
+ */
 export function locks_init_lock(fl: file_lock): void {
   fl.fl_block.length = 0;
   fl.fl_wait.task_list.length = 0;
@@ -149,7 +175,7 @@ export function locks_init_lock(fl: file_lock): void {
   fl.fl_lmops = null;
 }
 
-/** locks_copy_private(), 2.6.24. */
+/** locks_copy_private(), v2.6.24:fs/locks.c. */
 function locks_copy_private(dst: file_lock, fl: file_lock): void {
   if (fl.fl_ops) {
     fl.fl_ops.fl_copy_lock?.(dst, fl);
@@ -161,7 +187,7 @@ function locks_copy_private(dst: file_lock, fl: file_lock): void {
   }
 }
 
-/** __locks_copy_lock(), 2.6.24: owner, pid, flags, type and range; no file, no callbacks. */
+/** __locks_copy_lock(), v2.6.24:fs/locks.c: owner, pid, flags, type and range; no file, no callbacks. */
 function __locks_copy_lock(dst: file_lock, fl: file_lock): void {
   dst.fl_owner = fl.fl_owner;
   dst.fl_pid = fl.fl_pid;
@@ -174,7 +200,7 @@ function __locks_copy_lock(dst: file_lock, fl: file_lock): void {
   dst.fl_lmops = null;
 }
 
-/** locks_copy_lock(), 2.6.24: a full copy, including the file and both callback tables. */
+/** locks_copy_lock(), v2.6.24:fs/locks.c: a full copy, including the file and both callback tables. */
 export function locks_copy_lock(dst: file_lock, fl: file_lock): void {
   locks_release_private(dst);
   __locks_copy_lock(dst, fl);
@@ -184,7 +210,7 @@ export function locks_copy_lock(dst: file_lock, fl: file_lock): void {
   locks_copy_private(dst, fl);
 }
 
-/** assign_type(), 2.6.24. */
+/** assign_type(), v2.6.24:fs/locks.c. */
 function assign_type(fl: file_lock, type: number): number {
   switch (type) {
     case F_RDLCK:
@@ -197,7 +223,11 @@ function assign_type(fl: file_lock, type: number): number {
   }
 }
 
-/** flock_to_posix_lock(), 2.6.24: struct flock -> POSIX file_lock owned by current->files. */
+/**
+ * flock_to_posix_lock(), v2.6.24:fs/locks.c: struct flock -> POSIX file_lock owned by
+ * current->files. fl_pid is current->pid (the model's processes have one thread: tgid == pid);
+ * an end past OFFSET_MAX is -EOVERFLOW, where off_t arithmetic would wrap below fl_start.
+ */
 function flock_to_posix_lock(filp: file, fl: file_lock, l: flock): number {
   let start: number;
   switch (l.l_whence) {
@@ -235,19 +265,25 @@ function flock_to_posix_lock(filp: file, fl: file_lock, l: flock): number {
   return assign_type(fl, l.l_type);
 }
 
-/** locks_overlap(), 2.6.24. */
+/** locks_overlap(), v2.6.24:fs/locks.c. */
 function locks_overlap(fl1: file_lock, fl2: file_lock): boolean {
   return fl1.fl_end >= fl2.fl_start && fl2.fl_end >= fl1.fl_start;
 }
 
-/** posix_same_owner(), 2.6.24: the lock manager decides when it set fl_compare_owner. */
+/**
+ * posix_same_owner(), v2.6.24:fs/locks.c: the lock manager decides when it set
+ * fl_compare_owner.
+ */
 function posix_same_owner(fl1: file_lock, fl2: file_lock): boolean {
   const cmp = fl1.fl_lmops?.fl_compare_owner;
   if (cmp) return fl2.fl_lmops === fl1.fl_lmops && Boolean(cmp.call(fl1.fl_lmops, fl1, fl2));
   return fl1.fl_owner === fl2.fl_owner;
 }
 
-/** __locks_delete_block(), 2.6.24: take a waiter off its blocker's fl_block and blocked_list. */
+/**
+ * __locks_delete_block(), v2.6.24:fs/locks.c: take a waiter off its blocker's fl_block and
+ * blocked_list.
+ */
 function __locks_delete_block(waiter: file_lock): void {
   const blocker = waiter.fl_next;
   if (blocker !== null) {
@@ -258,26 +294,26 @@ function __locks_delete_block(waiter: file_lock): void {
   waiter.fl_next = null;
 }
 
-/** locks_delete_block(), 2.6.24 (static there): __locks_delete_block under the BKL. */
+/** locks_delete_block(), v2.6.24:fs/locks.c: __locks_delete_block under the BKL. */
 function* locks_delete_block(waiter: file_lock): Kfn {
   yield* lock_kernel();
   __locks_delete_block(waiter);
   yield* unlock_kernel();
 }
 
-/** locks_insert_block(), 2.6.24: queue waiter on blocker (FIFO); POSIX waiters go on blocked_list. */
+/**
+ * locks_insert_block(), v2.6.24:fs/locks.c: queue waiter on blocker (FIFO); POSIX waiters go on
+ * blocked_list. BUG if the waiter's fl_block is not empty (queued already, or has waiters).
+ */
 function locks_insert_block(blocker: file_lock, waiter: file_lock): void {
-  BUG_ON(
-    waiter.fl_block.length > 0 || linkQueued(waiter),
-    'locks_insert_block: waiter already blocked',
-  );
+  BUG_ON(!fl_block_empty(waiter), 'locks_insert_block: waiter already blocked');
   blocker.fl_block.push(waiter);
   waiter.fl_next = blocker;
   if (IS_POSIX(blocker)) locks_c().blocked_list.unshift(waiter);
 }
 
 /**
- * locks_wake_up_blocks(), 2.6.24: unblock every waiter; a lock manager's waiter gets
+ * locks_wake_up_blocks(), v2.6.24:fs/locks.c: unblock every waiter; a lock manager's waiter gets
  * fl_lmops->fl_notify (lm_notify in later kernels), anyone else a wake_up on fl_wait.
  */
 function* locks_wake_up_blocks(blocker: file_lock): Kfn {
@@ -292,7 +328,10 @@ function* locks_wake_up_blocks(blocker: file_lock): Kfn {
   }
 }
 
-/** locks_insert_lock(), 2.6.24: link fl at *pos and on file_lock_list; calls fl_ops->fl_insert. */
+/**
+ * locks_insert_lock(), v2.6.24:fs/locks.c: link fl at *pos and on file_lock_list; calls
+ * fl_ops->fl_insert.
+ */
 function locks_insert_lock(pos: flock_link, fl: file_lock): void {
   locks_c().file_lock_list.unshift(fl);
   fl.fl_next = linkGet(pos);
@@ -300,7 +339,10 @@ function locks_insert_lock(pos: flock_link, fl: file_lock): void {
   fl.fl_ops?.fl_insert?.(fl);
 }
 
-/** locks_delete_lock(), 2.6.24: unlink, wake its waiters and free; leaves out fasync. */
+/**
+ * locks_delete_lock(), v2.6.24:fs/locks.c: unlink, wake its waiters and free; leaves out
+ * fasync_helper.
+ */
 function* locks_delete_lock(thisfl_p: flock_link): Kfn {
   const fl = linkGet(thisfl_p)!;
   linkSet(thisfl_p, fl.fl_next);
@@ -311,19 +353,25 @@ function* locks_delete_lock(thisfl_p: flock_link): Kfn {
   locks_free_lock(fl);
 }
 
-/** locks_conflict(), 2.6.24: a write lock on either side conflicts. */
+/** locks_conflict(), v2.6.24:fs/locks.c: a write lock on either side conflicts. */
 function locks_conflict(caller_fl: file_lock, sys_fl: file_lock): boolean {
   return sys_fl.fl_type === F_WRLCK || caller_fl.fl_type === F_WRLCK;
 }
 
-/** posix_locks_conflict(), 2.6.24: another owner's overlapping POSIX lock, one of them a write. */
+/**
+ * posix_locks_conflict(), v2.6.24:fs/locks.c: another owner's overlapping POSIX lock, one of
+ * them a write.
+ */
 function posix_locks_conflict(caller_fl: file_lock, sys_fl: file_lock): boolean {
   if (!IS_POSIX(sys_fl) || posix_same_owner(caller_fl, sys_fl)) return false;
   if (!locks_overlap(caller_fl, sys_fl)) return false;
   return locks_conflict(caller_fl, sys_fl);
 }
 
-/** posix_test_lock(), 2.6.24: fl becomes a copy of the first conflicting lock, or F_UNLCK. */
+/**
+ * posix_test_lock(), v2.6.24:fs/locks.c: fl becomes a copy of the first conflicting lock, or
+ * F_UNLCK.
+ */
 export function* posix_test_lock(filp: file, fl: file_lock): Kfn {
   yield* lock_kernel();
   let cfl = inodeOf(filp).i_flock;
@@ -337,7 +385,7 @@ export function* posix_test_lock(filp: file, fl: file_lock): Kfn {
 }
 
 /**
- * posix_locks_deadlock(), 2.6.24: follow "owner of block_fl is itself waiting on ..." through
+ * posix_locks_deadlock(), v2.6.24:fs/locks.c: follow "owner of block_fl is itself waiting on ..." through
  * blocked_list until it comes back to caller_fl's owner; gives up after MAX_DEADLK_ITERATIONS.
  */
 function posix_locks_deadlock(caller_fl: file_lock, block_fl: file_lock): boolean {
@@ -356,7 +404,7 @@ function posix_locks_deadlock(caller_fl: file_lock, block_fl: file_lock): boolea
 }
 
 /**
- * __posix_lock_file(), 2.6.24: apply a POSIX lock or unlock to inode. On conflict returns
+ * __posix_lock_file(), v2.6.24:fs/locks.c: apply a POSIX lock or unlock to inode. On conflict returns
  * -EAGAIN, after queueing the request on the blocker when FL_SLEEP is set (or -EDEADLK).
  * Otherwise merges with the owner's adjacent same-type locks, replaces or trims its
  * overlapping ones, and splits one in two when the request lands in its middle.
@@ -502,7 +550,7 @@ function* __posix_lock_file(
   return error;
 }
 
-/** posix_lock_file(), 2.6.24: __posix_lock_file on the file's inode. */
+/** posix_lock_file(), v2.6.24:fs/locks.c: __posix_lock_file on the file's inode. */
 export function* posix_lock_file(
   filp: file,
   fl: file_lock,
@@ -511,7 +559,10 @@ export function* posix_lock_file(
   return yield* __posix_lock_file(inodeOf(filp), fl, conflock);
 }
 
-/** posix_lock_file_wait(), 2.6.24: posix_lock_file, sleeping interruptibly while FL_SLEEP blocks it. */
+/**
+ * posix_lock_file_wait(), v2.6.24:fs/locks.c: posix_lock_file, sleeping interruptibly while
+ * FL_SLEEP blocks it.
+ */
 export function* posix_lock_file_wait(filp: file, fl: file_lock): Kfn<number> {
   let error: number;
   for (;;) {
@@ -525,7 +576,10 @@ export function* posix_lock_file_wait(filp: file, fl: file_lock): Kfn<number> {
   return error;
 }
 
-/** vfs_test_lock(), 2.6.24 (EXPORT_SYMBOL_GPL): ->lock(F_GETLK) if the filesystem has one. */
+/**
+ * vfs_test_lock(), v2.6.24:fs/locks.c (EXPORT_SYMBOL_GPL): ->lock(F_GETLK) if the filesystem
+ * has one.
+ */
 export function* vfs_test_lock(filp: file, fl: file_lock): Kfn<number> {
   const lock = filp.f_op?.lock;
   if (lock) return yield* lock.call(filp.f_op, filp, F_GETLK, fl);
@@ -533,7 +587,7 @@ export function* vfs_test_lock(filp: file, fl: file_lock): Kfn<number> {
   return 0;
 }
 
-/** posix_lock_to_flock(), 2.6.24 (64-bit: no EOVERFLOW checks). */
+/** posix_lock_to_flock(), v2.6.24:fs/locks.c; 64-bit, so without the OFFT_OFFSET_MAX checks. */
 function posix_lock_to_flock(l: flock, fl: file_lock): number {
   l.l_pid = fl.fl_pid;
   l.l_start = fl.fl_start;
@@ -543,6 +597,7 @@ function posix_lock_to_flock(l: flock, fl: file_lock): number {
   return 0;
 }
 
+/** Model helper: the checks copy_from_user's fixed layout makes unnecessary. */
 function checkFlock(fn: string, l: flock): void {
   if (l === null || typeof l !== 'object')
     throw new LockstepUsageError(`${fn}: expected a struct flock object`);
@@ -553,7 +608,7 @@ function checkFlock(fn: string, l: flock): void {
 }
 
 /**
- * fcntl_getlk(), 2.6.24: F_GETLK. The flock object stands for the user buffer; it is
+ * fcntl_getlk(), v2.6.24:fs/locks.c: F_GETLK. The flock object stands for the user buffer; it is
  * updated in place (copy_to_user). Leaves out the 32-bit fcntl_getlk64 variant.
  */
 export function* fcntl_getlk(filp: file, l: flock): Kfn<number> {
@@ -573,7 +628,7 @@ export function* fcntl_getlk(filp: file, l: flock): Kfn<number> {
 }
 
 /**
- * vfs_lock_file(), 2.6.24 (EXPORT_SYMBOL_GPL): the filesystem's ->lock if it has one, else
+ * vfs_lock_file(), v2.6.24:fs/locks.c (EXPORT_SYMBOL_GPL): the filesystem's ->lock if it has one, else
  * posix_lock_file. A lock manager (lockd) calls it with F_SETLK, FL_SLEEP for a blocking
  * request and fl_lmops->fl_grant set; a filesystem that cannot answer at once may then
  * return -EINPROGRESS (FILE_LOCK_DEFERRED from 2.6.28) and call fl_grant when it knows.
@@ -590,7 +645,7 @@ export function* vfs_lock_file(
 }
 
 /**
- * fcntl_setlk(), 2.6.24: F_SETLK / F_SETLKW. F_SETLKW sleeps interruptibly on fl_wait until
+ * fcntl_setlk(), v2.6.24:fs/locks.c: F_SETLK / F_SETLKW. F_SETLKW sleeps interruptibly on fl_wait until
  * its blocker goes away, then retries. Leaves out the fd argument (and with it the
  * close/fcntl race check), mandatory locks, security_file_lock and fcntl_setlk64.
  */
@@ -636,7 +691,7 @@ export function* fcntl_setlk(filp: file, cmd: number, l: flock): Kfn<number> {
 }
 
 /**
- * locks_remove_posix(), 2.6.24: on close, unlock everything `owner` holds on the file
+ * locks_remove_posix(), v2.6.24:fs/locks.c: on close, unlock everything `owner` holds on the file
  * (waking whoever waited on those locks). The unlock request lives on the stack.
  */
 export function* locks_remove_posix(filp: file, owner: fl_owner_t): Kfn {
@@ -658,7 +713,10 @@ export function* locks_remove_posix(filp: file, owner: fl_owner_t): Kfn {
   ops?.fl_release_private?.(lock);
 }
 
-/** posix_unblock_lock(), 2.6.24: lockd cancels a blocked request; -ENOENT if it was not blocked. */
+/**
+ * posix_unblock_lock(), v2.6.24:fs/locks.c: lockd cancels a blocked request; -ENOENT if it
+ * was not blocked.
+ */
 export function* posix_unblock_lock(_filp: file, waiter: file_lock): Kfn<number> {
   let status = 0;
   yield* lock_kernel();
@@ -668,14 +726,20 @@ export function* posix_unblock_lock(_filp: file, waiter: file_lock): Kfn<number>
   return status;
 }
 
-/** vfs_cancel_lock(), 2.6.24 (EXPORT_SYMBOL_GPL): ->lock(F_CANCELLK) for a filesystem with its own. */
+/**
+ * vfs_cancel_lock(), v2.6.24:fs/locks.c (EXPORT_SYMBOL_GPL): ->lock(F_CANCELLK) for a
+ * filesystem with its own.
+ */
 export function* vfs_cancel_lock(filp: file, fl: file_lock): Kfn<number> {
   const lock = filp.f_op?.lock;
   if (lock) return yield* lock.call(filp.f_op, filp, F_CANCELLK, fl);
   return 0;
 }
 
-/** lock_get_status(), 2.6.24: one /proc/locks line (device shown as 00:00). */
+/**
+ * lock_get_status(), v2.6.24:fs/locks.c: one /proc/locks line. Leaves out FLOCK, LEASE and
+ * MANDATORY (not modelled); the device is shown as 00:00.
+ */
 function lock_get_status(fl: file_lock, id: number, pfx: string): string {
   const inode = fl.fl_file !== null ? inodeOf(fl.fl_file) : null;
   const kind = IS_POSIX(fl)
@@ -683,12 +747,14 @@ function lock_get_status(fl: file_lock, id: number, pfx: string): string {
     : 'UNKNOWN UNKNOWN  ';
   const type = fl.fl_type & F_WRLCK ? 'WRITE' : 'READ ';
   const where = inode !== null ? `${fl.fl_pid} 00:00:${inode.i_ino} ` : `${fl.fl_pid} <none>:0 `;
-  const range = fl.fl_end === OFFSET_MAX ? `${fl.fl_start} EOF` : `${fl.fl_start} ${fl.fl_end}`;
+  let range = '0 EOF';
+  if (IS_POSIX(fl))
+    range = fl.fl_end === OFFSET_MAX ? `${fl.fl_start} EOF` : `${fl.fl_start} ${fl.fl_end}`;
   return `${id}:${pfx} ${kind}${type} ${where}${range}`;
 }
 
 /**
- * Model helper: the text of /proc/locks (locks_start/locks_show, 2.6.24, under the BKL):
+ * Model helper: the text of /proc/locks (locks_start/locks_show, v2.6.24:fs/locks.c, under the BKL):
  * every held lock, each followed by the requests blocked on it (" ->").
  */
 export function* proc_locks(): Kfn<string> {

@@ -7,6 +7,12 @@
  * task blocked or exited) at the same bound, preemptions at the next one. Every schedule
  * within the bound is run exactly once.
  *
+ * Strict iterative bounding: bound k starts only once every schedule of bound k - 1 ran, so
+ * a find at bound k means no schedule with fewer preemptions fails. The work lists hold at
+ * most `capacity` schedules (what the budget can still run); when they are full, work of the
+ * highest bound goes first, as it would run last. A bound that lost work can never be
+ * covered: the search runs what it kept of it and stops there, not exhausted.
+ *
  * A task that just busy-waited is not chosen again while another task can run (a fairness
  * assumption, as in CHESS); otherwise a cpu_relax() loop would branch without end.
  */
@@ -23,10 +29,11 @@ interface Item {
 export class BoundedSearch {
   /** work[c]: schedules to run that have exactly c preemptions in their forced prefix. */
   private readonly work: Item[][];
+  /** The bound being run; every bound below it ran completely. */
   private level = 0;
   private pending = 1;
-  /** Some alternatives were dropped to keep the work lists within the schedule budget. */
-  truncated = false;
+  /** The lowest bound that lost work to the capacity (bound + 1: none did). */
+  private cutFrom: number;
 
   constructor(
     readonly bound: number,
@@ -35,41 +42,77 @@ export class BoundedSearch {
   ) {
     this.work = Array.from({ length: bound + 1 }, () => []);
     this.work[0]!.push({ base: [], len: 0, alt: 0 });
+    this.cutFrom = bound + 1;
   }
 
-  /** The chooser for the next schedule, or null when the bounded space is covered. */
-  next(): SearchChooser | null {
-    while (this.level <= this.bound) {
-      const item = this.work[this.level]!.pop();
-      if (item !== undefined) {
-        this.pending--;
-        this.capacity--;
-        return new SearchChooser(this, item, this.level);
-      }
+  /** Move past bounds whose every schedule ran (never past one that lost work). */
+  private advance(): void {
+    while (
+      this.level <= this.bound &&
+      this.work[this.level]!.length === 0 &&
+      this.level < this.cutFrom
+    )
       this.level++;
-    }
-    return null;
   }
 
-  /** Nothing left to run. */
-  get empty(): boolean {
-    return this.pending === 0;
+  /** The chooser for the next schedule, or null when the search is over (see `exhausted`). */
+  next(): SearchChooser | null {
+    if (this.done) return null;
+    const item = this.work[this.level]!.pop()!;
+    this.pending--;
+    this.capacity--;
+    return new SearchChooser(this, item, this.level);
+  }
+
+  /** Nothing more will run: the space is covered, or the stored work of a cut bound ran. */
+  get done(): boolean {
+    this.advance();
+    return this.level > this.bound || this.work[this.level]!.length === 0;
   }
 
   /** True when every schedule within the bound has been run. */
   get exhausted(): boolean {
-    return this.pending === 0 && !this.truncated;
+    this.advance();
+    return this.level > this.bound;
+  }
+
+  /** The highest bound whose every schedule ran, -1 when not even bound 0's did. */
+  get exhaustedBound(): number {
+    this.advance();
+    return this.level - 1;
+  }
+
+  /** The bound of the schedules now running (the last one started). */
+  get currentBound(): number {
+    return this.level;
+  }
+
+  /** Some work was dropped: the bound it belonged to, or undefined. */
+  get cutBound(): number | undefined {
+    return this.cutFrom <= this.bound ? this.cutFrom : undefined;
   }
 
   /** Called by a chooser: a schedule to try later, with `level` preemptions in its prefix. */
   add(base: readonly number[], len: number, alt: number, level: number): void {
     if (level > this.bound) return;
     if (this.pending >= this.capacity) {
-      this.truncated = true;
-      return;
+      // Full: keep the work that runs first. Evict from the highest bound above `level`.
+      let top = this.bound;
+      while (top > level && this.work[top]!.length === 0) top--;
+      if (top === level) {
+        this.cut(level);
+        return;
+      }
+      this.work[top]!.pop();
+      this.pending--;
+      this.cut(top);
     }
     this.pending++;
     this.work[level]!.push({ base, len, alt });
+  }
+
+  private cut(level: number): void {
+    if (level < this.cutFrom) this.cutFrom = level;
   }
 }
 

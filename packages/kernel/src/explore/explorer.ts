@@ -62,6 +62,11 @@ export interface Finding {
   /** 0-based index of the run that found it. */
   runIndex: number;
   steps: number;
+  /**
+   * Exhaustive: the bound being searched when it was found. Bounds are strict, so every
+   * schedule with fewer preemptions ran first (the result's exhaustedBound is bound - 1).
+   */
+  bound?: number;
 }
 
 export interface ExploreResult {
@@ -70,8 +75,16 @@ export interface ExploreResult {
   schedules: number;
   /** Scheduling steps over all runs. */
   steps: number;
-  /** Exhaustive: every schedule within the preemption bound was run. Else false. */
+  /**
+   * Exhaustive: every schedule within the preemption bound was run. Else false; never true
+   * when a budget stopped the search or work was dropped to stay within it.
+   */
   exhausted: boolean;
+  /**
+   * Exhaustive: the highest preemption bound whose every schedule ran (-1: not even bound
+   * 0's). Equals preemptionBound exactly when `exhausted`.
+   */
+  exhaustedBound?: number;
   /** The exploration budget that stopped it, if one did. */
   budget?: 'schedules' | 'steps' | 'time';
   /** Runs that ended in a report that `until` did not accept. */
@@ -148,10 +161,10 @@ export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreR
   let pctSteps = 0; // PCT's estimate of decision points per run: the most seen so far
 
   for (;;) {
-    if (search?.empty) {
+    if (search?.done) {
       res.exhausted = search.exhausted;
       // Work that would not fit in the schedule budget was dropped along the way.
-      if (search.truncated) res.budget = 'schedules';
+      if (!res.exhausted) res.budget = 'schedules';
       break;
     }
     if (res.schedules >= maxSchedules) {
@@ -197,6 +210,7 @@ export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreR
           runIndex,
           steps: r.steps,
         };
+        if (search !== null) res.found.bound = search.currentBound;
         break;
       }
       res.reports++;
@@ -211,6 +225,10 @@ export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreR
     if (opts.onProgress !== undefined && res.schedules % every === 0)
       opts.onProgress({ schedules: res.schedules, steps: res.steps, reports: res.reports });
   }
+  // A find stops the search inside its bound: only the bounds below it were covered.
+  if (search !== null)
+    res.exhaustedBound =
+      res.found?.bound !== undefined ? res.found.bound - 1 : search.exhaustedBound;
   return res;
 }
 

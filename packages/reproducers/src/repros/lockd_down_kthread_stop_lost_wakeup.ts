@@ -39,8 +39,5 @@ export const lockdDownKthreadStopLostWakeup = explored(
     scenario: sc,
     machine: { panic_on_warn: false },
   },
-  [
-    { strategy: 'random', seed: 10, maxSchedules: 200 },
-    { strategy: 'exhaustive', preemptionBound: 2, maxSchedules: 1000 },
-  ],
+  {},
 );

@@ -1,18 +1,26 @@
 /**
- * 5. lockd-down-slow-exit-second-lockd: lockd_down() gives up on a busy lockd after one
- * second and the next mount starts a second lockd beside it; fixed by patch 5 (kthreads).
+ * 5. lockd-down-slow-exit-second-lockd: lockd_down() gives up on a lockd that sleeps
+ * uninterruptibly in GFS2's gdlm_punlock after SIGKILL, and the next mount starts a second
+ * lockd beside it; fixed by patch 5 (kthreads).
  */
-import { HZ, type Machine, msleep } from '@lockstep/kernel';
-import { live_lockd_tasks, NlmClient, nfsMount, nfsUmount, scenario } from '@lockstep/machine';
+import { HZ, type Machine } from '@lockstep/kernel';
+import {
+  gfsControldStop,
+  live_lockd_tasks,
+  NlmClient,
+  nfsMount,
+  nfsUmount,
+  scenario,
+} from '@lockstep/machine';
 import { single } from '../define.js';
 import { reproFinding } from '../run.js';
-import { Flag, lockdWaitsIn } from '../util.js';
+import { Flag } from '../util.js';
 
 const ID = 'lockd-down-slow-exit-second-lockd';
 const TITLE = 'lockd: second lockd started while the old one still runs';
 const GFS = '/export/gfs';
-/** How long the cluster filesystem's ->lock waits for its lock manager: well over HZ. */
-const CLUSTER_DELAY = 30 * HZ;
+/** How long gfs_controld takes to answer a plock request: well over lockd_down's HZ. */
+const PLOCK_DELAY = 10 * HZ;
 
 function checkOneLockd(m: Machine): void {
   const live = live_lockd_tasks(m);
@@ -22,26 +30,29 @@ function checkOneLockd(m: Machine): void {
     ]);
 }
 
-const sc = scenario({ exports: [{ path: GFS, fs: 'cluster', lockDelay: CLUSTER_DELAY }] }, (m) => {
+const sc = scenario({ exports: [{ path: GFS, fs: 'gfs2', plockDelay: PLOCK_DELAY }] }, (m) => {
   const client = new NlmClient(m, 'client-a');
   const mounted = new Flag('mounted');
+  const locked = new Flag('locked');
   m.spawn_user('mount.nfs', function* () {
     yield* nfsMount();
     mounted.set(true);
-    // Wait (as ps would show it) until lockd serves the LOCK inside the filesystem's ->lock.
-    for (let s = 0; !lockdWaitsIn(m, 'clusterfs_lock'); s++) {
-      if (s === 300) throw new Error("lockd never waited in the cluster filesystem's ->lock");
-      yield* msleep(HZ);
-    }
+    yield* locked.wait();
+    // lockd_down: SIGKILL, lockd leaves its loop and drops client-a's lock
+    // (nlmsvc_invalidate_all); the unlock waits in gdlm_punlock for gfs_controld.
     yield* nfsUmount();
     yield* nfsMount();
     checkOneLockd(m);
     yield* nfsUmount();
+    yield* gfsControldStop();
   });
   client.spawn('p', function* () {
     yield* mounted.wait();
-    // Waits out the grace period, then lockd spends CLUSTER_DELAY in the filesystem.
-    yield* client.nlmLock({ fh: GFS });
+    // Blocking LOCK: gdlm_plock defers it (-EINPROGRESS), lockd answers BLOCKED, and the
+    // GRANTED callback follows gfs_controld's answer (gdlm_plock_callback -> fl_grant).
+    const st = yield* client.nlmLockWait({ fh: GFS });
+    if (st !== 'granted') throw new Error(`client-a's lock on ${GFS} ended ${st}`);
+    locked.set(true);
   });
 });
 
@@ -50,19 +61,21 @@ export const lockdDownSlowExitSecondLockd = single({
   title: 'lockd_down gives up on a busy lockd; the next lockd_up starts a second one',
   expects: TITLE,
   doc: [
-    'A client locks a file on a cluster filesystem whose ->lock waits uninterruptibly for its',
-    'lock manager (30 s, as GFS2/OCFS2 plocks could). While lockd waits there, NFS is',
-    'unmounted and mounted again.',
+    'A client holds a lock on a GFS2 file (lock_dlm); the userspace plock daemon, gfs_controld,',
+    'takes 10 s to answer each request. NFS is unmounted, then mounted again.',
     'Cause (2.6.24): lockd_down() sends SIGKILL and waits at most one second (HZ) for lockd to',
-    'exit; lockd is asleep in the filesystem, so lockd_down prints "lockd failed to exit,',
-    'clearing pid" and clears nlmsvc_pid, and the next lockd_up() starts a second lockd while',
-    'the first still runs.',
+    'exit. lockd leaves its loop and drops every client lock (nlmsvc_invalidate_all ->',
+    'nlm_traverse_locks -> vfs_lock_file(F_UNLCK) -> gfs2_lock -> gdlm_punlock), which sleeps in',
+    'wait_event (TASK_UNINTERRUPTIBLE, so the SIGKILL does not end it) until gfs_controld answers.',
+    'lockd_down prints "lockd failed to exit, clearing pid" and clears nlmsvc_pid, and the next',
+    'lockd_up() starts a second lockd while the first still runs.',
+    'The lock itself is taken the 2.6.24 way: gdlm_plock sees fl_lmops->fl_grant and returns',
+    '-EINPROGRESS, lockd answers LCK_BLOCKED (blocking request), and gdlm_plock_callback grants',
+    'it through nlmsvc_grant_deferred when the daemon answers.',
     'Detector: the reproducer checks, after the second mount, that at most one lockd task is',
     `alive; two at once is its finding "${TITLE}". The kernel itself prints only the warning.`,
     'Fix: patch 5 (kthreads, merged in 2.6.26): lockd_down() waits in kthread_stop() until',
     'lockd has exited, so the next lockd_up() finds none running.',
-    'Runs with panic_on_warn off, so the unrelated lockdep report of',
-    'nlm-file-host-mutex-inversion does not end the run first.',
   ].join('\n'),
   scenario: sc,
   machine: { panic_on_warn: false },

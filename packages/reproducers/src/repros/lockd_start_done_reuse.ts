@@ -61,8 +61,5 @@ export const lockdStartDoneReuse = explored(
     scenario: sc,
     machine: { panic_on_warn: false },
   },
-  [
-    { strategy: 'random', seed: 3, maxSchedules: 200 },
-    { strategy: 'exhaustive', preemptionBound: 2, maxSchedules: 1000 },
-  ],
+  {},
 );

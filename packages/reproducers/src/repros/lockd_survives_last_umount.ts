@@ -41,8 +41,5 @@ export const lockdSurvivesLastUmount = explored(
     scenario: sc,
     machine: { panic_on_warn: false },
   },
-  [
-    { strategy: 'random', seed: 11, maxSchedules: 200 },
-    { strategy: 'exhaustive', preemptionBound: 2, maxSchedules: 1000 },
-  ],
+  {},
 );

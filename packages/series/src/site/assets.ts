@@ -47,14 +47,18 @@ th { font-weight: 600; }
 .strip { display: inline-flex; gap: 2px; }
 .cell { display: inline-block; width: 14px; height: 14px; border-radius: 2px; }
 .cell.crash { background: var(--crash); }
-.cell.clean { background: var(--clean); }
+.cell.exhausted { background: var(--clean); }
+/* Searched, not proven: the clean colour in stripes, so it never reads as the solid proof. */
+.cell.searched { background: repeating-linear-gradient(135deg, var(--clean) 0 3px, transparent 3px 6px); box-shadow: inset 0 0 0 1px var(--clean); }
+.cell.refuted { box-shadow: 0 0 0 2px var(--bg), 0 0 0 4px var(--crash); }
 .cell.error { background: var(--error); }
 .cell.bad { outline: 2px solid var(--fg); outline-offset: 1px; }
 .matrix td, .matrix th { text-align: center; padding: .25em .4em; }
 .matrix td.id, .matrix th.id, .matrix td.links { text-align: left; }
 .badge { display: inline-block; padding: 0 .45em; border-radius: 3px; font-size: 12px; font-weight: 600; color: #fff; }
 .badge.crash { background: var(--crash); }
-.badge.clean { background: var(--clean); }
+.badge.exhausted { background: var(--clean); }
+.badge.searched { background: transparent; color: var(--clean); box-shadow: inset 0 0 0 1.5px var(--clean); }
 .badge.error { background: var(--error); }
 .pkg { white-space: nowrap; }
 .msg { white-space: pre-wrap; margin: .4em 0; }
@@ -84,6 +88,12 @@ details.file > summary { padding: .35em .7em; background: var(--panel); cursor: 
 .outcomes td.arrow { color: var(--muted); }
 .outcomes tr.changed { background: var(--panel); font-weight: 500; }
 .outcomes td.ok { color: var(--clean); } .outcomes td.notok { color: var(--crash); font-weight: 700; }
+section.refuted { border: 2px solid var(--crash); border-radius: 6px; padding: .2em 1em .6em; margin: 1em 0 1.4em; background: var(--panel); }
+section.refuted h2 { color: var(--crash); border-bottom: 0; margin-top: .5em; }
+section.refuted .claim { font-weight: 600; }
+section.refuted .why p { margin: .5em 0; white-space: pre-wrap; }
+.refuted-mark, a.refuted-mark { color: var(--crash); font-weight: 600; }
+.legend-cells .cell { vertical-align: middle; margin: 0 .2em; }
 section.repro { border-top: 1px solid var(--line); padding-top: .4em; margin-top: 1.4em; }
 .side { margin: .8em 0 1.4em; }
 pre.report { background: var(--panel); padding: .7em .9em; overflow-x: auto; border-left: 3px solid var(--crash); border-radius: 3px; max-height: 32em; }
