@@ -195,6 +195,8 @@ export function slab_embedding(obj: object): embedding | undefined {
   return EMBEDDED.get(obj);
 }
 
+const NO_BACKTRACE: Backtrace = Object.freeze([]) as unknown as Backtrace;
+
 /**
  * kmalloc(): allocate a `type` built by `init`, or null when fault injection fails it.
  * A scheduling point (GFP_KERNEL may sleep). See the file comment for embedded structs.
@@ -207,7 +209,9 @@ export function* kmalloc<T extends object>(
   yield SP_PREEMPT;
   const m = this_machine();
   const s = slab(m);
-  const bt = capture_backtrace();
+  // Backtraces cost more than the rest of a run: only reports (stacks on) and failslab's
+  // caller filter read this one.
+  const bt = m.stacks || s.fail !== null ? capture_backtrace() : NO_BACKTRACE;
   if (s.fail !== null && should_failslab(s, s.fail, type, bt)) return null;
   const obj = init();
   if (obj === null || typeof obj !== 'object' || Object.isFrozen(obj))
@@ -296,10 +300,10 @@ export function kfree(obj: object | null): void {
   else if (meta.freed) kasan_report_invalid_free(obj, meta);
   else {
     meta.freed = true;
-    meta.free_bt = capture_backtrace();
+    const m = this_machine();
+    meta.free_bt = m.stacks ? capture_backtrace() : NO_BACKTRACE;
     meta.free_pid = current.pid;
     meta.free_comm = current.comm;
-    const m = this_machine();
     slab(m).live.delete(obj);
     if (m.trace)
       m.emit(current.pid, 'free', meta.type, {

@@ -10,17 +10,16 @@ import {
 import {
   IPPROTO_UDP,
   net_bind,
-  rpcbind_start,
   net_next_xid,
   net_sendto,
   pmap_getport,
   pmap_set,
   type rpc_call_msg,
   type rpc_reply_msg,
+  rpcbind_start,
 } from '@lockstep/sunrpc';
 import { type inode, new_inode, open_file } from '@lockstep/vfs-locks';
 import { lockd_globals, NLM_PROGRAM, type nlmsvc_binding } from '../src/index.js';
-
 
 /** nfsd's binding for one file '/f', and the machine's rpcbind (lockd_up registers with it). */
 export function installBinding(m: Machine, grace = 10): inode {

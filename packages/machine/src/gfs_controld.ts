@@ -188,6 +188,7 @@ export function* gfsControldStop(): Kfn<number> {
   const pid = gfs_controld_pid();
   if (pid === 0) throw new LockstepUsageError('gfsControldStop: no gfs_controld on this machine');
   if (current.pid === pid) throw new LockstepUsageError('gfsControldStop: called by the daemon');
+  // biome-ignore lint/correctness/useYield: a syscall body is a Kfn; kill() does not sleep.
   return yield* syscall('kill', function* () {
     return kill_proc(pid, SIGTERM, 0);
   });

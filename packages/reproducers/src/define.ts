@@ -3,7 +3,7 @@ import { type Phase, type Portfolio, portfolioPhases } from './portfolio.js';
 import { explorePhases } from './run.js';
 import type { Reproducer, ReproKind } from './types.js';
 
-export type ReproDef = Omit<Reproducer, 'run' | 'kind'>;
+export type ReproDef = Omit<Reproducer, 'run' | 'kind' | 'accepts'>;
 
 /** Portfolio settings that differ from DEFAULT_PORTFOLIO, or the phases themselves. */
 export type ExploreSpec = Partial<Portfolio> | readonly Phase[];
@@ -23,6 +23,7 @@ function build(
   return {
     ...def,
     kind,
+    accepts,
     run: (opts) => explorePhases(def.id, def.scenario, def.machine, phases, accepts, opts),
   };
 }

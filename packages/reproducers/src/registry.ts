@@ -7,7 +7,6 @@ import { lockdDownSlowExitSecondLockd } from './repros/lockd_down_slow_exit_seco
 import { lockdFreezerIdle } from './repros/lockd_freezer_idle.js';
 import { lockdStartDoneReuse } from './repros/lockd_start_done_reuse.js';
 import { lockdSurvivesLastUmount } from './repros/lockd_survives_last_umount.js';
-import { nlmFileHostMutexInversion } from './repros/nlm_file_host_mutex_inversion.js';
 import { suspendDuringGrantedPing } from './repros/suspend_during_granted_ping.js';
 import { svcExitThreadNullDeref } from './repros/svc_exit_thread_null_deref.js';
 import { svcSockUpdateBufsUnknownSymbol } from './repros/svc_sock_update_bufs_unknown_symbol.js';
@@ -22,7 +21,6 @@ export const reproducers: readonly Reproducer[] = Object.freeze([
   lockdDownSlowExitSecondLockd,
   grantCallbackSvcWakeUpUaf,
   lockdDownBeforeLockdRan,
-  nlmFileHostMutexInversion,
   suspendDuringGrantedPing,
   lockdDownKthreadStopLostWakeup,
   lockdSurvivesLastUmount,

@@ -118,5 +118,7 @@ export interface Reproducer {
   /** The scenario its runs use, and the machine options they run with (for replay). */
   readonly scenario: Scenario;
   readonly machine: MachineOptions;
+  /** Which report titles are this reproducer's bug (others are listed, not findings). */
+  readonly accepts: (title: string) => boolean;
   run(opts?: ReproOptions): Outcome;
 }

@@ -33,23 +33,33 @@ describe('lockstep-repro', () => {
     for (const x of list) expect(x.expects).toBeTruthy();
   });
 
-  it('exits 0 when a reproducer crashes: a crash is data', () => {
+  it('exits 0 when a reproducer crashes: a crash is data, with its verdict', () => {
     // Not fixed by the lockd series, so it crashes at every step of it.
-    const r = cli('nlm-file-host-mutex-inversion', '--json');
+    const r = cli('suspend-during-granted-ping', '--json');
     expect(r.code).toBe(0);
     const [o] = JSON.parse(r.out).outcomes;
     expect(o.status).toBe('crash');
-    expect(o.title).toMatch(/^possible deadlock in /);
+    expect(o.verdict).toBe('crash');
+    expect(o.title).toBe('freezer: lockd refuses to freeze');
+    expect(o.explored.foundBy).toBe('default');
+    expect(o.explored.schedulesToFind).toBe(1);
+    expect(o.explored.phases).toEqual([
+      { label: 'default', strategy: 'default', schedules: 1, found: true },
+    ]);
     expect(typeof o.ms).toBe('number');
   });
 
-  it('prints a table, and replays a schedule', () => {
-    const t = cli('lockd-freezer-idle', 'nlm-file-host-mutex-inversion');
+  it('prints a table with each verdict in words, and replays a schedule', () => {
+    const t = cli('lockd-freezer-idle', 'suspend-during-granted-ping');
     expect(t.code).toBe(0);
     expect(t.out).toMatch(/lockd-freezer-idle\s+clean/);
-    expect(t.out).toMatch(/nlm-file-host-mutex-inversion\s+crash .*possible deadlock/);
-    const r = cli('nlm-file-host-mutex-inversion', '--replay', 'v1:');
+    expect(t.out).toMatch(
+      /\(clean, (searched: [\d,]+ schedules, no failure|exhausted: every schedule with at most 2 preemptions)/,
+    );
+    expect(t.out).toMatch(/suspend-during-granted-ping\s+crash .*freezer: lockd refuses to freeze/);
+    expect(t.out).toContain('(crash (default, 1 schedule))');
+    const r = cli('suspend-during-granted-ping', '--replay', 'v1:');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('[ INFO: possible circular locking dependency detected ]');
+    expect(r.out).toContain('Freezing of tasks failed after 20.00 seconds');
   });
 });

@@ -20,7 +20,6 @@ const IDS = [
   'lockd-down-slow-exit-second-lockd',
   'grant-callback-svc-wake-up-uaf',
   'lockd-down-before-lockd-ran',
-  'nlm-file-host-mutex-inversion',
   'suspend-during-granted-ping',
   'lockd-down-kthread-stop-lost-wakeup',
   'lockd-survives-last-umount',
@@ -133,10 +132,5 @@ describe('grant-callback-svc-wake-up-uaf', () => {
     const r = getReproducer(id);
     const run = replay(r.scenario, o.schedule!, { machine: r.machine });
     expect(run.report?.title).toBe(o.title);
-  });
-
-  it('runs past the lockdep report of nlm-file-host-mutex-inversion (panic_on_warn off)', () => {
-    if (outcome(id).status !== 'crash') return;
-    expect(outcome(id).warnings).toContain(getReproducer('nlm-file-host-mutex-inversion').expects);
   });
 });

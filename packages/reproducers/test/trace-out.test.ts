@@ -7,6 +7,8 @@ import {
   getReproducer,
   main,
   replayReproducer,
+  reproducerIds,
+  runReproducer,
   TRACE_INDEX,
   type TraceIndex,
   traceOutcome,
@@ -14,9 +16,29 @@ import {
   writeTraces,
 } from '../src/index.js';
 
-// Not fixed by the lockd series: it crashes at every step, under the default schedule.
-const CRASH = 'nlm-file-host-mutex-inversion';
 const CLEAN = 'lockd-freezer-idle';
+
+/**
+ * A reproducer that crashes at this step of the series, with a schedule that replays it. The
+ * series changes which ones crash, so the tests look for one: default schedules first, then
+ * the portfolio. suspend-during-granted-ping is left out: its trace is long enough to elide.
+ */
+function findCrash(): { id: string; schedule: string } {
+  const ids = reproducerIds().filter((id) => id !== 'suspend-during-granted-ping' && id !== CLEAN);
+  for (const id of ids)
+    if (replayReproducer(id, 'v1:').status === 'crash') return { id, schedule: 'v1:' };
+  for (const id of ids) {
+    const o = runReproducer(getReproducer(id));
+    if (o.status === 'crash' && o.schedule !== undefined) return { id, schedule: o.schedule };
+  }
+  throw new Error('no reproducer crashes at this step: the trace tests need one');
+}
+
+let found: { id: string; schedule: string } | undefined;
+function crashing(): { id: string; schedule: string } {
+  found ??= findCrash();
+  return found;
+}
 
 const dirs: string[] = [];
 function tmp(): string {
@@ -38,7 +60,8 @@ function cli(...argv: string[]): { code: number; out: string; err: string } {
 describe('traces of crashing outcomes', () => {
   it('writes a Perfetto trace, lanes and dmesg for each crash, and nothing for a clean run', () => {
     const dir = join(tmp(), 'traces');
-    const crash = replayReproducer(CRASH, 'v1:');
+    const { id: CRASH, schedule } = crashing();
+    const crash = replayReproducer(CRASH, schedule);
     const clean = replayReproducer(CLEAN, 'v1:');
     expect(crash.status).toBe('crash');
     expect(clean.status).toBe('clean');
@@ -59,12 +82,18 @@ describe('traces of crashing outcomes', () => {
     expect(holds.length).toBeGreaterThan(0);
     expect(lanes.elided).toBeUndefined();
     const dmesg = readFileSync(join(dir, t!.dmesg), 'utf8');
-    expect(dmesg).toContain('[ INFO: possible circular locking dependency detected ]');
+    expect(dmesg).toContain(
+      crash
+        .report!.split('\n')
+        .find((l) => l.trim() !== '')!
+        .trim(),
+    );
   });
 
   it('gives the same bytes for the same schedule', () => {
-    const a = traceOutcome(CRASH, 'v1:');
-    const b = traceOutcome(CRASH, 'v1:');
+    const { id, schedule } = crashing();
+    const a = traceOutcome(id, schedule);
+    const b = traceOutcome(id, schedule);
     expect(a.title).toBe(b.title);
     expect(a.chrome).toBe(b.chrome);
     expect(a.lanes).toBe(b.lanes);
@@ -72,8 +101,9 @@ describe('traces of crashing outcomes', () => {
   });
 
   it('replaces the files of the previous run, and refuses a directory that is not its own', () => {
+    const { id: CRASH, schedule } = crashing();
     const dir = join(tmp(), 'traces');
-    writeTraces(dir, [replayReproducer(CRASH, 'v1:')]);
+    writeTraces(dir, [replayReproducer(CRASH, schedule)]);
     writeTraces(dir, []); // a run with no crash leaves only its index
     expect(readdirSync(dir)).toEqual([TRACE_INDEX]);
     const other = tmp();
@@ -85,22 +115,26 @@ describe('traces of crashing outcomes', () => {
   });
 
   it('writes traces from the CLI, for a run and for a replay', () => {
+    const { id: CRASH } = crashing();
     const dir = join(tmp(), 'traces');
     const r = cli(CRASH, CLEAN, '--json', '--trace-dir', dir);
     expect(r.code).toBe(0);
+    const ran = (JSON.parse(r.out) as { outcomes: { id: string; schedule?: string }[] }).outcomes;
+    const schedule = ran.find((o) => o.id === CRASH)!.schedule!;
     const index = JSON.parse(readFileSync(join(dir, TRACE_INDEX), 'utf8')) as TraceIndex;
     expect(index.traces.map((t) => t.id)).toEqual([CRASH]);
     const again = join(tmp(), 'again');
     mkdirSync(again);
-    expect(cli(CRASH, '--replay', 'v1:', '--trace-dir', again).code).toBe(0);
+    expect(cli(CRASH, '--replay', schedule, '--trace-dir', again).code).toBe(0);
     for (const name of [index.traces[0]!.chrome, index.traces[0]!.lanes])
       expect(readFileSync(join(again, name), 'utf8')).toBe(readFileSync(join(dir, name), 'utf8'));
     expect(cli('--list', '--trace-dir', dir).code).toBe(2);
   });
 
   it('keeps the first quarter and the last three quarters of a long trace', () => {
-    const r = getReproducer(CRASH);
-    const run = replay(r.scenario, 'v1:', { machine: { ...r.machine, trace: true } });
+    const { id, schedule } = crashing();
+    const r = getReproducer(id);
+    const run = replay(r.scenario, schedule, { machine: { ...r.machine, trace: true } });
     const all = run.machine.trace!;
     const max = 40;
     expect(all.length).toBeGreaterThan(max);

@@ -37,7 +37,7 @@ export const lockdDownKthreadStopLostWakeup = explored(
       'which closes the window.',
     ].join('\n'),
     scenario: sc,
-    machine: { panic_on_warn: false },
+    machine: { panic_on_warn: true },
   },
   {},
 );

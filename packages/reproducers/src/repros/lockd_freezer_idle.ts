@@ -44,5 +44,5 @@ export const lockdFreezerIdle = single({
     'A lockd that is not idle is another story: see suspend-during-granted-ping.',
   ].join('\n'),
   scenario: sc,
-  machine: { panic_on_warn: false },
+  machine: { panic_on_warn: true },
 });

@@ -59,7 +59,7 @@ export const lockdStartDoneReuse = explored(
       'no failure at any step; patch 3 was never merged upstream for that reason.',
     ].join('\n'),
     scenario: sc,
-    machine: { panic_on_warn: false },
+    machine: { panic_on_warn: true },
   },
   {},
 );

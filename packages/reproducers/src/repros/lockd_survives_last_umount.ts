@@ -39,7 +39,7 @@ export const lockdSurvivesLastUmount = explored(
       'kthread_stop). Patch 6 was not merged; nothing in the series fixes it.',
     ].join('\n'),
     scenario: sc,
-    machine: { panic_on_warn: false },
+    machine: { panic_on_warn: true },
   },
   {},
 );

@@ -60,5 +60,5 @@ export const suspendDuringGrantedPing = single({
     'Present at every step.',
   ].join('\n'),
   scenario: sc,
-  machine: { panic_on_warn: false },
+  machine: { panic_on_warn: true },
 });

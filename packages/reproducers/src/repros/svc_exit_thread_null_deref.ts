@@ -46,5 +46,5 @@ export const svcExitThreadNullDeref = single({
     'The fault is injected by struct type (rq_argp), which both versions allocate.',
   ].join('\n'),
   scenario: sc,
-  machine: { panic_on_warn: false },
+  machine: { panic_on_warn: true },
 });

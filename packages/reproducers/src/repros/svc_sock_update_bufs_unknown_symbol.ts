@@ -39,5 +39,5 @@ export const svcSockUpdateBufsUnknownSymbol = single({
     'Fix: patch 2 exports it (merged in 2.6.26). The failed insmod is reported as the crash.',
   ].join('\n'),
   scenario: sc,
-  machine: { panic_on_warn: false },
+  machine: { panic_on_warn: true },
 });
