@@ -96,7 +96,9 @@ function matchRefutations(
  * fix stands (or the end of the series); a claimed fix that a `Refuted:` trailer refutes
  * changes nothing, so the reproducer is expected to crash on from the claim. A reproducer that
  * a patch names as `Not-observable:` is expected clean at every step: the patch claims a fix
- * the model shows no failure for. Trailers naming unknown reproducers, one reproducer
+ * the model shows no failure for. A patch after a standing fix may introduce the bug again
+ * (`Introduces-reproducer:` after `Fixes-reproducer:`): it is expected to crash before the
+ * fix and from that patch on. Trailers naming unknown reproducers, one reproducer
  * introduced twice, or fixed by two claims that stand, are errors in the series.
  */
 export function expectedMatrix(
@@ -142,10 +144,15 @@ export function expectedMatrix(
     };
     const expected: (string | null)[] = [];
     for (let s = 0; s <= infos.length; s++) {
+      const { introducedAt: inAt, fixedAt: fixAt } = links;
+      // A patch after the fix that introduces the bug again: present before the fix and from
+      // the reintroduction on ("fixed by 5, reintroduced by 6").
+      const reintroduced = inAt !== null && fixAt !== null && inAt > fixAt;
       const present =
         notObservableAt.length === 0 &&
-        (links.introducedAt === null || s >= links.introducedAt) &&
-        (links.fixedAt === null || s < links.fixedAt);
+        (reintroduced
+          ? s < fixAt || s >= inAt
+          : (inAt === null || s >= inAt) && (fixAt === null || s < fixAt));
       expected.push(present ? r.expects : null);
     }
     return { id: r.id, links, expected };

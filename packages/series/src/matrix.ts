@@ -38,10 +38,15 @@ export function linkText(
   r: Pick<VerifyReport['reproducers'][number], 'links'> & { cells?: readonly Cell[] },
 ): string {
   const parts: string[] = [];
-  if (r.links.introducedAt !== null) parts.push(`introduced by ${r.links.introducedAt}`);
+  const { introducedAt, fixedAt } = r.links;
+  const reintroduced = introducedAt !== null && fixedAt !== null && introducedAt > fixedAt;
+  if (introducedAt !== null && !reintroduced) parts.push(`introduced by ${introducedAt}`);
   for (const x of r.links.refuted ?? []) parts.push(refutedLinkText(x));
-  if (r.links.fixedAt !== null)
-    parts.push(`fixed by ${r.links.fixedAt}${fixEvidence(r.cells, r.links.fixedAt)}`);
+  if (fixedAt !== null) {
+    const cells = reintroduced ? r.cells?.slice(0, introducedAt) : r.cells;
+    parts.push(`fixed by ${fixedAt}${fixEvidence(cells, fixedAt)}`);
+  }
+  if (reintroduced) parts.push(`reintroduced by ${introducedAt}`);
   for (const s of r.links.notObservableAt) parts.push(`named by ${s}, not observable`);
   if (parts.length === 0) parts.push('not fixed by this series');
   return parts.join(', ');

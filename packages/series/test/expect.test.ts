@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectedMatrix, type ReproducerMeta } from '../src/expect.js';
 import type { PatchInfo } from '../src/patch-file.js';
+import { linkText } from '../src/matrix.js';
 import { compare, type StepResult } from '../src/verify.js';
 
 function patch(
@@ -53,6 +54,19 @@ describe('expectedMatrix', () => {
   it('expects a not-observable reproducer clean everywhere', () => {
     expect(m[2]!.expected).toEqual([null, null, null, null]);
     expect(m[2]!.links.notObservableAt).toEqual([2]);
+  });
+
+  it('expects a bug a later patch reintroduces before its fix and from that patch on', () => {
+    const again = expectedMatrix(
+      [
+        patch('p1', { fixesReproducers: ['e'] }),
+        patch('p2', {}),
+        patch('p3', { introducesReproducers: ['e'] }),
+      ],
+      [repro('e')],
+    );
+    expect(again[0]!.expected).toEqual(['crash in e', null, null, 'crash in e']);
+    expect(linkText(again[0]!)).toBe('fixed by 1, reintroduced by 3');
   });
 
   it('expects a reproducer no patch names to crash at every step', () => {
