@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectedMatrix, type ReproducerMeta } from '../src/expect.js';
-import type { PatchInfo } from '../src/patch-file.js';
 import { linkText } from '../src/matrix.js';
+import type { PatchInfo } from '../src/patch-file.js';
 import { compare, type StepResult } from '../src/verify.js';
 
 function patch(

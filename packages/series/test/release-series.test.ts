@@ -29,7 +29,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const enabled =
   existsSync(join(root, 'patches', 'series')) && process.env.LOCKSTEP_SKIP_SERIES !== '1';
 
-const UAF = 'grant-callback-svc-wake-up-uaf';
+// The model refutes patch 6's claim on the use-after-free (it crashes at every step), so the
+// bisects follow the hang patch 5 introduces and patch 6 removes: clean up to 4, crash at 5.
+const HANG = 'lockd-down-kthread-stop-lost-wakeup';
 const LOCKD = '@lockstep/lockd';
 
 describe.runIf(enabled)('the lockd series released as package versions', () => {
@@ -100,24 +102,24 @@ describe.runIf(enabled)('the lockd series released as package versions', () => {
           expect(install.code, install.stderr).toBe(0);
           for (const [name, copies] of scopeCopies(dir, '@lockstep'))
             expect(copies, name).toHaveLength(1);
-          const run = await runProcess('npx', ['lockstep-repro', UAF, '--json'], { cwd: dir });
+          const run = await runProcess('npx', ['lockstep-repro', HANG, '--json'], { cwd: dir });
           expect(run.code, run.stderr).toBe(0);
           outcomes.push((JSON.parse(run.stdout) as { outcomes: ReproOutcome[] }).outcomes[0]!);
         }
         expect(outcomes.map((o) => o.status)).toEqual(['crash', 'clean']);
-        expect(outcomes[0]!.title).toBe('KASAN: use-after-free Read in svc_wake_up');
+        expect(outcomes[0]!.title).toBe('INFO: task hung in lockd_down');
 
         const vb = await versionBisect({
-          reproducer: UAF,
+          reproducer: HANG,
           pkg: LOCKD,
           good: at(0, LOCKD),
-          bad: at(6, LOCKD),
+          bad: at(5, LOCKD),
           registry: reg.url,
           record,
         });
-        expect(vb.firstVersion).toBe(at(6, LOCKD));
-        expect(vb.before).toBe(outcomes[0]!.title);
-        expect(vb.after).toBe('clean');
+        expect(vb.firstVersion).toBe(at(5, LOCKD));
+        expect(vb.after).toBe(outcomes[0]!.title);
+        expect(vb.before).toBe('clean');
         firstStep = vb.step;
       } finally {
         await reg.stop();
@@ -126,12 +128,16 @@ describe.runIf(enabled)('the lockd series released as package versions', () => {
       // its dist/bisect-step.js).
       const cli = join(root, 'packages', 'series', 'dist', 'cli.js');
       expect(existsSync(cli), 'build @lockstep/series first').toBe(true);
-      const steps = await runProcess('node', [cli, 'bisect', UAF, '--dir', opts.dir, '--json'], {
-        cwd: root,
-      });
+      const steps = await runProcess(
+        'node',
+        [cli, 'bisect', HANG, '--to', '5', '--dir', opts.dir, '--json'],
+        {
+          cwd: root,
+        },
+      );
       expect(steps.code, steps.stderr).toBe(0);
       const stepResult = JSON.parse(steps.stdout) as BisectResult;
-      expect(stepResult.firstStep).toBe(6);
+      expect(stepResult.firstStep).toBe(5);
       expect(firstStep).toBe(stepResult.firstStep);
     },
     HANG_GUARD_MS,
