@@ -72,7 +72,10 @@ export function kref_init(k: kref): void {
 }
 
 export function* kref_get(k: kref): Kfn {
-  WARN_ON(atomic_read(k.refcount) === 0, 'kref_get on a zero refcount');
+  WARN_ON(atomic_read(k.refcount) === 0, 'kref_get on a zero refcount', {
+    file: 'lib/kref.c',
+    line: 33,
+  });
   yield* atomic_inc(k.refcount);
 }
 

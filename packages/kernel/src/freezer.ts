@@ -113,14 +113,16 @@ function* try_to_freeze_tasks(user_space: boolean): Kfn<number> {
   const headline =
     `Freezing of tasks failed after ${elapsed} seconds ` +
     `(${todo.length} tasks refusing to freeze):`;
+  // v2.6.24:kernel/power/process.c: "\n", KERN_ERR "Freezing of tasks failed after %d.%02d
+  // seconds (%d tasks refusing to freeze):\n", show_state(), then KERN_ERR " %s\n" a task.
   printk('\n');
   printk(`${KERN_ERR}${headline}\n`);
-  show_state(m);
+  const state = show_state(m);
   for (const t of todo) printk(`${KERN_ERR} ${t.comm}\n`);
   // cancel_freezing(): drop the requests of those that did not make it.
   for (const t of todo) t.freeze_requested = false;
   printk('\n');
-  return m.raise(freezerReport(headline, todo));
+  return m.raise(freezerReport(headline, state, todo));
 }
 
 const STAT_NAM = 'RSDTtZX';
@@ -132,36 +134,47 @@ function stateChar(t: task_struct): string {
   return '?';
 }
 
-/** show_state() / sched_show_task(), reduced to a line per task and the sleepers' stacks. */
-function show_state(m: Machine): void {
-  printk(`${KERN_INFO}  task                        PC stack   pid father\n`);
+/**
+ * show_state() and show_task(), v2.6.24:kernel/sched.c (64-bit): KERN_INFO "  task
+ * PC stack   pid father\n"; per task "%-13.13s %c", then "  running task    " or " %016lx "
+ * (the saved PC, which the model has not), then "%5lu %5d %6d\n" (free stack 0 without
+ * DEBUG_STACK_USAGE, pid, father: 0, the model has no parent), and for a sleeper show_stack():
+ * its stack words (left out) and show_trace()'s "\nCall Trace:\n", entries and "\n".
+ * Returns the lines it printed.
+ */
+function show_state(m: Machine): string[] {
+  const out: string[] = [];
+  const say = (level: string, line: string): void => {
+    printk(`${level}${line}\n`);
+    out.push(line);
+  };
+  say(KERN_INFO, '  task                        PC stack   pid father');
   for (const t of m.tasks) {
     if (t.state === TASK_DEAD) continue;
     const running = t.state === TASK_RUNNING || t.state === TASK_SPINNING;
-    const pc = running ? ' running task    ' : ' 0000000000000000 ';
-    printk(
-      `${t.comm.slice(0, 13).padEnd(13)} ${stateChar(t)}${pc}    0 ${String(t.pid).padStart(5)}      0\n`,
+    const pc = running ? '  running task    ' : ' 0000000000000000 ';
+    say(
+      KERN_INFO,
+      `${t.comm.slice(0, 13).padEnd(13)} ${stateChar(t)}${pc}${'0'.padStart(5)} ${String(t.pid).padStart(5)} ${'0'.padStart(6)}`,
     );
-    if (!running) for (const f of t.sleep_bt) printk(` [<ffffffff00000000>] ${f}+0x0/0x0\n`);
+    if (running) continue;
+    say('', '');
+    say('', 'Call Trace:');
+    for (const f of t.sleep_bt) say('', ` [<ffffffff00000000>] ${f}+0x0/0x0`);
+    say('', '');
   }
+  return out;
 }
 
-function freezerReport(headline: string, todo: task_struct[]): Report {
+/** The report: the lines try_to_freeze_tasks() printed from its headline on. */
+function freezerReport(headline: string, state: string[], todo: task_struct[]): Report {
   const first = todo[0]!;
   const bt = first.sleep_bt.length > 0 ? first.sleep_bt : capture_backtrace();
   return {
     kind: 'freezer',
     title: `freezer: ${first.comm} refuses to freeze`,
     headline,
-    text: [
-      headline,
-      ...todo.map(
-        (t) =>
-          `${t.comm.padEnd(15)} ${stateChar(t)} ${String(t.pid).padStart(5)}  wchan: ${t.wchan || '-'}`,
-      ),
-      'Call Trace:',
-      ...bt.map((f) => ` ${f}`),
-    ].join('\n'),
+    text: [headline, ...state, ...todo.map((t) => ` ${t.comm}`)].join('\n'),
     task: { pid: first.pid, comm: first.comm },
     backtrace: bt,
   };

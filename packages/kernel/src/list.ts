@@ -1,7 +1,9 @@
 /**
- * Doubly linked lists (include/linux/list.h) with CONFIG_DEBUG_LIST and
- * CONFIG_BUG_ON_DATA_CORRUPTION (lib/list_debug.c): list_add and list_del check the
- * neighbours' links first, and list_del leaves LIST_POISON1/LIST_POISON2 behind.
+ * Doubly linked lists (v2.6.24:include/linux/list.h) with CONFIG_DEBUG_LIST
+ * (v2.6.24:lib/list_debug.c): __list_add and list_del check the neighbours' links first and
+ * BUG(), and list_del leaves LIST_POISON1/LIST_POISON2 behind. The model also checks where
+ * 2.6.24 does not (list_del_init, list_move; a double add; an already poisoned entry): those
+ * reports say so (see listCorruption).
  *
  * container_of: a list_head is embedded in the struct it links. Inside a kmalloc'd struct
  * (created by the initialiser) slab.ts records the embedding, so list_entry() finds the struct
@@ -9,10 +11,11 @@
  * its struct through `owner`: `new list_head(this)`. A list head that is not an entry needs
  * neither.
  *
- * The poison values are sentinel objects: any access through them is reported as the general
- * protection fault the kernel takes on their non-canonical addresses, never a JavaScript error.
+ * The poison values are sentinel objects: any access through them is reported as the page
+ * fault oops 2.6.24 takes on their unmapped low addresses, never a JavaScript error.
  */
-import { LockstepUsageError, type Report } from './report.js';
+import { bug_report, page_fault_report } from './bug.js';
+import { LockstepUsageError } from './report.js';
 import { current, this_machine } from './sched.js';
 import { obj_addr, slab_embeddable, slab_embedding } from './slab.js';
 import { type Backtrace, capture_backtrace, title_function, title_skip } from './stack.js';
@@ -34,8 +37,13 @@ export class list_head {
 // An entry's next/prev point elsewhere: nothing inside a list_head is embedded in turn.
 slab_embeddable(list_head, true);
 
-/** POISON_POINTER_DELTA on x86_64 (CONFIG_ILLEGAL_POINTER_VALUE), include/linux/poison.h. */
-const POISON_POINTER_DELTA = 0xdead_0000_0000_0000n;
+/**
+ * LIST_POISON1/2, v2.6.24:include/linux/poison.h: 0x00100100 and 0x00200200. (The
+ * POISON_POINTER_DELTA of later kernels came with a29815a333c, after 2.6.24.)
+ */
+const POISON1_VALUE = 0x0010_0100n;
+const POISON2_VALUE = 0x0020_0200n;
+// ->next and ->prev of x86_64's struct list_head; `owner` is the model's own.
 const FIELD_OFFSET: Record<string, bigint> = { next: 0n, prev: 8n, owner: 16n };
 
 function makePoison(name: string, value: bigint): list_head {
@@ -51,11 +59,11 @@ function makePoison(name: string, value: bigint): list_head {
 }
 
 /** What list_del() leaves in ->next and ->prev (include/linux/poison.h). */
-export const LIST_POISON1: list_head = makePoison('LIST_POISON1', 0x100n + POISON_POINTER_DELTA);
-export const LIST_POISON2: list_head = makePoison('LIST_POISON2', 0x122n + POISON_POINTER_DELTA);
+export const LIST_POISON1: list_head = makePoison('LIST_POISON1', POISON1_VALUE);
+export const LIST_POISON2: list_head = makePoison('LIST_POISON2', POISON2_VALUE);
 
 function poisonValue(p: list_head): bigint {
-  return p === LIST_POISON1 ? 0x100n + POISON_POINTER_DELTA : 0x122n + POISON_POINTER_DELTA;
+  return p === LIST_POISON1 ? POISON1_VALUE : POISON2_VALUE;
 }
 
 /** LIST_HEAD(name): a new, empty list head. */
@@ -69,51 +77,61 @@ export function INIT_LIST_HEAD(list: list_head): void {
   list.prev = list;
 }
 
-/** __list_add_valid() (lib/list_debug.c, v4.10): check the neighbours before linking in. */
+/**
+ * The checks of __list_add(), v2.6.24:lib/list_debug.c: KERN_ERR "list_add corruption.
+ * next->prev should be prev (%p), but was %p. (next=%p).\n" and BUG() at line 27, the
+ * prev->next one at line 33. The double-add check is a later kernel's (lib/list_debug.c has
+ * none up to v2.6.34); its report says so.
+ */
 export function __list_add_valid(entry: list_head, prev: list_head, next: list_head): boolean {
   if (next.prev !== prev)
     listCorruption(
       () =>
         `list_add corruption. next->prev should be prev (${p(prev)}), but was ${p(next.prev)}. (next=${p(next)}).`,
-      25,
+      '__list_add',
+      27,
     );
   if (prev.next !== next)
     listCorruption(
       () =>
         `list_add corruption. prev->next should be next (${p(next)}), but was ${p(prev.next)}. (prev=${p(prev)}).`,
-      28,
+      '__list_add',
+      33,
     );
   if (entry === prev || entry === next)
     listCorruption(
       () => `list_add double add: new=${p(entry)}, prev=${p(prev)}, next=${p(next)}.`,
-      31,
+      '__list_add',
+      null,
     );
   return true;
 }
 
-/** __list_del_entry_valid() (lib/list_debug.c, v4.10): check the links before unlinking. */
+/**
+ * The checks of list_del(), v2.6.24:lib/list_debug.c: KERN_ERR "list_del corruption.
+ * prev->next should be %p, but was %p\n" and BUG() at line 67, the next->prev one at line 72.
+ * 2.6.24 has no LIST_POISON check: deleting a deleted entry reads LIST_POISON2->next and
+ * faults (poisonFault). It checks in list_del() only; list_del_init() and list_move() call
+ * __list_del() unchecked, so a report from them says the check is the model's.
+ */
 export function __list_del_entry_valid(entry: list_head): boolean {
   const prev = entry.prev;
   const next = entry.next;
-  if (next === LIST_POISON1)
-    listCorruption(
-      () => `list_del corruption, ${p(entry)}->next is LIST_POISON1 (${p(LIST_POISON1)})`,
-      47,
-    );
-  if (prev === LIST_POISON2)
-    listCorruption(
-      () => `list_del corruption, ${p(entry)}->prev is LIST_POISON2 (${p(LIST_POISON2)})`,
-      50,
-    );
+  // entry->prev->next is read first: through LIST_POISON2 it faults at 0x00200200.
+  if (prev === LIST_POISON2) poisonFault('LIST_POISON2', POISON2_VALUE, 'next', 'read', true);
+  if (next === LIST_POISON1 && prev.next === entry)
+    poisonFault('LIST_POISON1', POISON1_VALUE, 'prev', 'read', true);
   if (prev.next !== entry)
     listCorruption(
       () => `list_del corruption. prev->next should be ${p(entry)}, but was ${p(prev.next)}`,
-      53,
+      'list_del',
+      67,
     );
   if (next.prev !== entry)
     listCorruption(
       () => `list_del corruption. next->prev should be ${p(entry)}, but was ${p(next.prev)}`,
-      56,
+      'list_del',
+      72,
     );
   return true;
 }
@@ -320,58 +338,93 @@ function reportingMachine(what: string) {
   }
 }
 
-function taskLines(bt: Backtrace): string[] {
-  return [
-    `CPU: 0 PID: ${current.pid} Comm: ${current.comm} Not tainted 2.6.24 #1`,
-    `RIP: 0010:${bt[0] ?? 'unknown'}+0x0/0x0`,
-    'Call Trace:',
-    ...bt.map((f) => ` ${f}+0x0/0x0`),
-  ];
+// Model frames between the list primitive and the check: not in the kernel's trace.
+const CHECK_FRAMES = new Set([
+  '__list_add_valid',
+  '__list_del_entry_valid',
+  '__list_add',
+  '__list_del_entry',
+  'listCorruption',
+  'poisonFault',
+]);
+
+/** The model's backtrace with its check helpers dropped, and whether 2.6.24 checks there. */
+function checkedFrames(kfn: '__list_add' | 'list_del'): { bt: Backtrace; in_2624: boolean } {
+  const all = capture_backtrace();
+  const bt = all.filter((f) => !CHECK_FRAMES.has(f));
+  // 2.6.24's __list_add is reached from list_add, list_add_tail and list_move*; its list_del
+  // check only from list_del itself.
+  const in_2624 = kfn === '__list_add' || bt[0] === 'list_del';
+  return { bt: bt[0] === 'list_del' ? bt.slice(1) : bt, in_2624 };
 }
 
-/** CHECK_DATA_CORRUPTION() with CONFIG_BUG_ON_DATA_CORRUPTION: pr_err() the message, BUG(). */
-function listCorruption(message: () => string, line: number): never {
-  const m = reportingMachine(line < 40 ? 'list_add corruption' : 'list_del corruption');
+/**
+ * A failed list check: 2.6.24 printk()s the message at KERN_ERR and calls BUG() in
+ * lib/list_debug.c (`line`), so the report is report_bug()'s and __die()'s (bug.ts
+ * bug_report). A check 2.6.24 does not make (`line` null, or a list_del check reached from
+ * list_del_init or list_move) prints the message and BUG in the same words, with a note.
+ */
+function listCorruption(
+  message: () => string,
+  kfn: '__list_add' | 'list_del',
+  line: number | null,
+): never {
+  const m = reportingMachine(kfn === '__list_add' ? 'list_add corruption' : 'list_del corruption');
   const msg = message();
-  const bt = capture_backtrace();
+  const { bt, in_2624 } = checkedFrames(kfn);
   const fn = title_function(bt);
-  const report: Report = {
-    kind: 'list-corruption',
-    title: `BUG: corrupted list in ${fn}`,
-    headline: msg,
-    text: [
-      msg,
-      '------------[ cut here ]------------',
-      `kernel BUG at lib/list_debug.c:${line}!`,
-      'invalid opcode: 0000 [#1] PREEMPT SMP KASAN',
-      ...taskLines(bt),
-    ].join('\n'),
-    task: { pid: current.pid, comm: current.comm },
-    backtrace: bt,
-  };
-  return m.raise(report);
+  const notes =
+    line === null
+      ? ["a later kernel's check: 2.6.24's __list_add() links the entry in again unchecked"]
+      : in_2624
+        ? []
+        : [
+            `2.6.24 checks only in list_del(); ${bt[0] ?? 'this caller'} calls __list_del() unchecked, so this check is the model's`,
+          ];
+  const site = { file: 'lib/list_debug.c', line: line ?? 0, fn: kfn };
+  const r = bug_report(bt, '', site, 'list-corruption', `BUG: corrupted list in ${fn}`, notes);
+  return m.raise({ ...r, headline: msg, text: `${msg}\n${r.text}` });
 }
 
-/** An access through a list poison pointer: the non-canonical address faults. */
-function poisonFault(name: string, value: bigint, field: string, access: 'read' | 'write'): never {
+/**
+ * An access through a list poison pointer. In 2.6.24 LIST_POISON1/2 are low user addresses
+ * (0x00100100, 0x00200200) that nothing maps in kernel mode, so the access is a page fault
+ * oops, "Unable to handle kernel paging request" (bug.ts page_fault_report), at the poison
+ * plus the field's offset. The syzbot-style titles stay those of the later kernels the model
+ * first followed: "general protection fault" (their non-canonical poison), and for list_del()
+ * of a deleted entry (`in_list_del`) "BUG: corrupted list", their LIST_POISON check.
+ */
+function poisonFault(
+  name: string,
+  value: bigint,
+  field: string,
+  access: 'read' | 'write',
+  in_list_del = false,
+): never {
   const how = field === '' ? 'container_of()' : `${access} of ->${field}`;
   const m = reportingMachine(`${how} through ${name}`);
-  const bt = capture_backtrace();
+  const all = capture_backtrace();
+  const bt = all.filter((f) => !CHECK_FRAMES.has(f));
   const fn = title_function(bt);
+  const rip = bt[0] ?? fn;
   const addr = value + (FIELD_OFFSET[field] ?? 0n);
-  const headline = `general protection fault, probably for non-canonical address 0x${hex(addr)}: 0000 [#1] PREEMPT SMP KASAN`;
-  return m.raise({
-    kind: 'list-corruption',
-    title: `general protection fault in ${fn}`,
-    headline,
-    text: [
-      headline,
-      ...taskLines(bt),
-      `(lockstep: ${how} through ${name}: a list entry used after list_del())`,
-    ].join('\n'),
-    task: { pid: current.pid, comm: current.comm },
-    backtrace: bt,
-  });
+  return m.raise(
+    page_fault_report(
+      {
+        address: addr,
+        write: access === 'write',
+        rip,
+        inner: [],
+        note: in_list_del
+          ? `list_del() of an entry already deleted: ${how} through ${name}; 2.6.24 has no LIST_POISON check`
+          : `${how} through ${name}: a list entry used after list_del()`,
+        fn,
+      },
+      bt.slice(1),
+      'list-corruption',
+      in_list_del ? `BUG: corrupted list in ${fn}` : `general protection fault in ${fn}`,
+    ),
+  );
 }
 
 title_skip(

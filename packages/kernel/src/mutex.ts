@@ -91,7 +91,11 @@ export function* mutex_unlock(lock: mutex): Kfn {
   const m = this_machine();
   lock_release(lock.dep_map);
   // debug_mutex_unlock(): only the owner may unlock.
-  warn(lock.owner !== current, 'DEBUG_LOCKS_WARN_ON(lock->owner != current)');
+  warn(lock.owner !== current, 'DEBUG_LOCKS_WARN_ON(lock->owner != current)', {
+    file: 'kernel/mutex-debug.c',
+    line: 82,
+    fn: 'debug_mutex_unlock',
+  });
   lock.owner = null;
   if (m.trace) m.emit(current.pid, 'release', lock.name);
   const first = lock.wait_list[0];

@@ -519,19 +519,36 @@ function explainScenarioError(e: unknown, t: task_struct): string {
   );
 }
 
+/**
+ * softlockup_tick(), v2.6.24:kernel/softlockup.c: KERN_ERR "BUG: soft lockup - CPU#%d stuck
+ * for %lus! [%s:%d]\n" once the watchdog has not run for more than softlockup_thresh (10)
+ * seconds, so 11s at the first report; then show_regs() of the interrupted task
+ * (v2.6.24:arch/x86/kernel/process_64.c: "CPU %d:", __show_regs()'s "\n", "Modules linked
+ * in:", "Pid: %d, comm: %.20s %s %s %.*s", "RIP: %04lx:[<%016lx>] " and printk_address(),
+ * then show_trace()'s "\nCall Trace:\n"). The model counts busy-wait steps, not seconds, and
+ * leaves out the register values. RIP is the spinning function: cpu_relax() is inline.
+ */
 function softLockupReport(t: task_struct, steps: number): Report {
   const bt = capture_backtrace();
   const fn = title_function(bt);
-  const headline = `BUG: soft lockup - CPU#0 stuck for 22s! [${t.comm}:${t.pid}]`;
+  const trace = bt.slice(bt.indexOf(fn) + 1);
+  const at = `[<ffffffff00000000>] ${fn}+0x0/0x0`;
+  const headline = `BUG: soft lockup - CPU#0 stuck for 11s! [${t.comm}:${t.pid}]`;
   return {
     kind: 'soft-lockup',
     title: `BUG: soft lockup in ${fn}`,
     headline,
     text: [
       headline,
+      'CPU 0:',
+      'Modules linked in:',
+      `Pid: ${t.pid}, comm: ${t.comm} Not tainted 2.6.24 #1`,
+      `RIP: 0010:[<ffffffff00000000>]  ${at}`,
       `(lockstep: ${steps} consecutive busy-wait steps with no other progress)`,
+      '',
       'Call Trace:',
-      ...bt.map((f) => ` ${f}`),
+      ...trace.map((f) => ` [<ffffffff00000000>] ${f}+0x0/0x0`),
+      '',
     ].join('\n'),
     task: { pid: t.pid, comm: t.comm },
     backtrace: bt,

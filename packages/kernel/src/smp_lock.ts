@@ -33,7 +33,11 @@ export function* lock_kernel(): Kfn {
 /** unlock_kernel(). */
 export function* unlock_kernel(): Kfn {
   const t = current;
-  bug_on(t.lock_depth < 0, 'unlock_kernel without lock_kernel');
+  // PREEMPT_BKL=y in the base's defconfig: the BUG_ON of v2.6.24:lib/kernel_lock.c:83.
+  bug_on(t.lock_depth < 0, 'unlock_kernel without lock_kernel', {
+    file: 'lib/kernel_lock.c',
+    line: 83,
+  });
   if (--t.lock_depth < 0) __raw_spin_unlock(kernel_flag(), 'BKL');
   yield SP_PREEMPT;
 }

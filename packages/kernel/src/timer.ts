@@ -3,6 +3,7 @@
  * context when virtual time reaches their expiry, which happens only when no task can run.
  */
 
+import { dump_stack } from './bug.js';
 import { KERN_ERR, printk } from './printk.js';
 import {
   current,
@@ -92,7 +93,9 @@ export function* schedule_timeout(timeout: number): Kfn<number> {
   }
   if (timeout < 0) {
     const lx = BigInt.asUintN(64, BigInt(timeout)).toString(16); // printed with %lx
+    // v2.6.24:kernel/timer.c: KERN_ERR "schedule_timeout: wrong timeout value %lx\n", dump_stack().
     printk(`${KERN_ERR}schedule_timeout: wrong timeout value ${lx}\n`);
+    dump_stack();
     set_current_state(TASK_RUNNING);
     return 0;
   }

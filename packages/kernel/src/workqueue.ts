@@ -2,8 +2,10 @@
  * Workqueues (kernel/workqueue.c): a worker kthread per queue runs queued work items in
  * order. schedule_work() uses the shared "events" queue (keventd).
  */
+
+import { dump_stack } from './bug.js';
 import { kthread_should_stop, kthread_spawn, kthread_stop } from './kthread.js';
-import { held_locks } from './lockdep.js';
+import { debug_show_held_locks, held_locks } from './lockdep.js';
 import { KERN_ERR, printk } from './printk.js';
 import {
   current,
@@ -69,7 +71,11 @@ export class workqueue_struct {
  * lockdep annotations of the queue and of each work item.
  */
 function* run_workqueue(wq: workqueue_struct): Kfn {
-  if (++wq.run_depth > 3) printk(`run_workqueue: recursion depth exceeded: ${wq.run_depth}\n`);
+  // v2.6.24:kernel/workqueue.c: "%s: recursion depth exceeded: %d\n" (__FUNCTION__), dump_stack().
+  if (++wq.run_depth > 3) {
+    printk(`run_workqueue: recursion depth exceeded: ${wq.run_depth}\n`);
+    dump_stack();
+  }
   while (wq.worklist.length > 0) {
     const work = wq.worklist.shift()!;
     work.pending = false;
@@ -83,7 +89,11 @@ function* run_workqueue(wq: workqueue_struct): Kfn {
         `${KERN_ERR}BUG: workqueue leaked lock or atomic: ${current.comm}/` +
           `0x${current.preempt_count.toString(16).padStart(8, '0')}/${current.pid}\n`,
       );
-      printk(`${KERN_ERR}    last function: ${work.func.name || '?'}\n`);
+      // v2.6.24:kernel/workqueue.c: KERN_ERR "    last function: ", print_symbol("%s\n"), which
+      // prints name+offset/size; then debug_show_held_locks(current) and dump_stack().
+      printk(`${KERN_ERR}    last function: ${work.func.name || '?'}+0x0/0x0\n`);
+      for (const line of debug_show_held_locks(current)) printk(`${line}\n`);
+      dump_stack();
     }
     wake_up_all(wq.work_done);
   }

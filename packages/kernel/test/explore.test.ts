@@ -292,7 +292,7 @@ describe('busy-waiting and livelock', () => {
       const r = explore(livelock, { strategy, machine: { livelockSteps: 500 }, maxSchedules: 10 });
       expect(r.found?.report.kind).toBe('soft-lockup');
       expect(r.found?.report.headline).toMatch(
-        /^BUG: soft lockup - CPU#0 stuck for 22s! \[[ab]:[12]\]$/,
+        /^BUG: soft lockup - CPU#0 stuck for 11s! \[[ab]:[12]\]$/,
       );
       // The report is taken inside the spinning task, so the title names its function.
       expect(r.found?.report.title).toMatch(/^BUG: soft lockup in wait_for_[ab]$/);

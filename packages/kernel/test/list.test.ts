@@ -166,16 +166,15 @@ describe('list debugging', () => {
     const rep = r.report!;
     expect(rep.kind).toBe('list-corruption');
     expect(rep.title).toBe('BUG: corrupted list in nlmsvc_remove_block');
-    expect(rep.headline).toBe(
-      `list_del corruption, ${addr}->next is LIST_POISON1 (dead000000000100)`,
-    );
-    expect(rep.text).toContain('kernel BUG at lib/list_debug.c:47!');
-    expect(rep.backtrace.slice(0, 4)).toEqual([
-      '__list_del_entry_valid',
-      '__list_del_entry',
-      'list_del',
-      'nlmsvc_remove_block',
-    ]);
+    // v2.6.24:lib/list_debug.c list_del() has no LIST_POISON check: it reads
+    // entry->prev->next, LIST_POISON2 (0x00200200, v2.6.24:include/linux/poison.h), and
+    // faults: v2.6.24:arch/x86/mm/fault_64.c "Unable to handle kernel paging request" + " at
+    // %016lx RIP: \n".
+    expect(rep.headline).toBe('Unable to handle kernel paging request at 0000000000200200 RIP: ');
+    expect(rep.text).toContain('\nOops: 0000 [1] SMP \n');
+    expect(rep.text).toContain('\nCR2: 0000000000200200');
+    expect(rep.text).toContain('2.6.24 has no LIST_POISON check');
+    expect(rep.backtrace.slice(0, 2)).toEqual(['list_del', 'nlmsvc_remove_block']);
     // The entry is embedded at offset 8 of the block, after b_flags.
     expect(addr.endsWith('08')).toBe(true);
   });
@@ -214,16 +213,31 @@ describe('list debugging', () => {
     expect(r1.headline).toMatch(
       /^list_add corruption\. next->prev should be prev \(([0-9a-f]{16})\), but was ([0-9a-f]{16})\. \(next=([0-9a-f]{16})\)\.$/,
     );
-    expect(r1.text).toContain('lib/list_debug.c:25!');
+    // v2.6.24:lib/list_debug.c: the message, then BUG() at line 27 (report_bug(), lib/bug.c:
+    // "kernel BUG at %s:%u!\n"; __die(), arch/x86/kernel/traps_64.c: "%s: %04lx [%u] ").
+    expect(r1.text.split('\n').slice(1, 4)).toEqual([
+      '------------[ cut here ]------------',
+      'kernel BUG at lib/list_debug.c:27!',
+      'invalid opcode: 0000 [1] SMP ',
+    ]);
+    expect(r1.text).toContain(
+      'RIP: 0010:[<ffffffff00000000>]  [<ffffffff00000000>] __list_add+0x0/0x0',
+    );
     const r2 = corrupt('prev-next').run().report!;
     expect(r2.headline).toMatch(
       /^list_add corruption\. prev->next should be next \([0-9a-f]{16}\), but was [0-9a-f]{16}\. \(prev=[0-9a-f]{16}\)\.$/,
     );
+    expect(r2.text).toContain('kernel BUG at lib/list_debug.c:33!');
     const r3 = corrupt('double-add').run().report!;
     expect(r3.headline).toMatch(/^list_add double add: new=(\w+), prev=\w+, next=\1\.$/);
+    // No such check in v2.6.24:lib/list_debug.c: the report says it is a later kernel's.
+    expect(r3.text).toContain("(lockstep: a later kernel's check");
     const r4 = corrupt('del-prev').run().report!;
     expect(r4.headline).toMatch(/^list_del corruption\. prev->next should be \w+, but was \w+$/);
     expect(r4.title).toBe('BUG: corrupted list in nlm_traverse_locks');
+    expect(r4.text).toContain('kernel BUG at lib/list_debug.c:67!');
+    expect(r4.text).toContain('[<ffffffff00000000>] list_del+0x0/0x0');
+    expect(r4.text).not.toContain('lockstep:');
   });
 
   it('catches a plain walk that deletes (or frees) the current entry', () => {
@@ -251,7 +265,7 @@ describe('list debugging', () => {
     }
   });
 
-  it('reports an access through LIST_POISON1 as a general protection fault', () => {
+  it('reports an access through LIST_POISON1 as 2.6.24 does: a paging request oops', () => {
     const m = new Machine();
     m.spawn_user('t', function* nlmsvc_traverse_blocks() {
       const head = LIST_HEAD();
@@ -266,7 +280,11 @@ describe('list debugging', () => {
     expect(r.outcome).toBe('crash');
     expect(r.report?.kind).toBe('list-corruption');
     expect(r.report?.title).toBe('general protection fault in nlmsvc_traverse_blocks');
-    expect(r.report?.headline).toContain('non-canonical address 0xdead000000000100');
+    // LIST_POISON1 is 0x00100100 in v2.6.24:include/linux/poison.h, a low address nothing maps:
+    // v2.6.24:arch/x86/mm/fault_64.c "Unable to handle kernel paging request" + " at %016lx RIP: ".
+    expect(r.report?.headline).toBe(
+      'Unable to handle kernel paging request at 0000000000100100 RIP: ',
+    );
   });
 
   it('makes list corruption outside a run a usage error', () => {
