@@ -16,7 +16,7 @@
  */
 import { bug_report, page_fault_report } from './bug.js';
 import { LockstepUsageError } from './report.js';
-import { current, this_machine } from './sched.js';
+import { this_machine } from './sched.js';
 import { obj_addr, slab_embeddable, slab_embedding } from './slab.js';
 import { type Backtrace, capture_backtrace, title_function, title_skip } from './stack.js';
 

@@ -10,6 +10,7 @@ import {
   container_of,
   DEFINE_SPINLOCK,
   DEFINE_STATIC,
+  EAGAIN,
   EINVAL,
   EIO,
   ENOMEM,
@@ -61,6 +62,7 @@ import {
   rpc_put_task,
   type rpc_task,
   rpc_wake_up_task,
+  rpciod_down,
   rpciod_up,
 } from './sched.js';
 import {
@@ -70,6 +72,7 @@ import {
   xprt_bound,
   xprt_clear_bound,
   xprt_create_transport,
+  xprt_prepare_transmit,
   xprt_put,
   xprt_reserve,
   xprt_set_bound,
@@ -93,14 +96,27 @@ export interface rpc_program {
 
 /** EACCES: what rpcbind reports for an unregistered program. */
 export const EACCES = 13;
+/** x86 errno values (include/asm-generic/errno.h) that call_bind_status and call_verify return. */
+const EPROTONOSUPPORT = 93;
+const EOPNOTSUPP = 95;
+const EPFNOSUPPORT = 96;
+/** accept_stat values, v2.6.24:include/linux/sunrpc/msg_prot.h. */
+const RPC_SUCCESS = 0;
+const RPC_PROG_UNAVAIL = 1;
+const RPC_PROG_MISMATCH = 2;
+const RPC_PROC_UNAVAIL = 3;
 
-/** rpc_create() flags (include/linux/sunrpc/clnt.h, 2.6.24). */
+/**
+ * rpc_create() flags, v2.6.24:include/linux/sunrpc/clnt.h. ONESHOT went with cl_oneshot in
+ * 90c5755f (2.6.23-rc1); DISCRTRY asks call_status to disconnect before a retry (a no-op for
+ * the model's connectionless transport).
+ */
 export const RPC_CLNT_CREATE_HARDRTRY = 1 << 0;
 export const RPC_CLNT_CREATE_INTR = 1 << 1;
 export const RPC_CLNT_CREATE_AUTOBIND = 1 << 2;
-export const RPC_CLNT_CREATE_ONESHOT = 1 << 3;
-export const RPC_CLNT_CREATE_NONPRIVPORT = 1 << 4;
-export const RPC_CLNT_CREATE_NOPING = 1 << 5;
+export const RPC_CLNT_CREATE_NONPRIVPORT = 1 << 3;
+export const RPC_CLNT_CREATE_NOPING = 1 << 4;
+export const RPC_CLNT_CREATE_DISCRTRY = 1 << 5;
 
 export const RPC_AUTH_NULL = 0;
 export const RPC_AUTH_UNIX = 1;
@@ -133,7 +149,7 @@ export interface rpc_clnt {
   cl_softrtry: number;
   cl_intr: number;
   cl_autobind: number;
-  cl_oneshot: number;
+  cl_discrtry: number;
   cl_stats: { rpccnt: number; rpcretrans: number };
 }
 
@@ -145,11 +161,16 @@ const clnt_c = DEFINE_STATIC('net/sunrpc/clnt.c', () => ({
 /** The NULL procedure every program has (rpcproc_null). */
 export const rpcproc_null: rpc_procinfo = Object.freeze({ p_proc: 0, p_name: 'NULL' });
 
-const rpc_default_ops: rpc_call_ops = Object.freeze({});
+/** rpc_default_callback(): does nothing, but makes rpc_exit_task take the BKL around it. */
+function rpc_default_callback(_task: rpc_task, _data: unknown): void {}
+
+/** rpc_default_ops, v2.6.24:net/sunrpc/clnt.c: what rpc_call_sync runs with. */
+const rpc_default_ops: rpc_call_ops = Object.freeze({ rpc_call_done: rpc_default_callback });
 
 /**
  * rpc_new_client(), v2.6.24:net/sunrpc/clnt.c: a client of `program` version `vers` over `xprt`, holding an
- * rpciod user. Leaves out the pipefs directory, auth handles and iostats.
+ * rpciod user (taken first, dropped on error). Leaves out the servername length check, the
+ * pipefs directory, auth handles, iostats and the all_clients list.
  */
 function* rpc_new_client(
   xprt: rpc_xprt,
@@ -158,7 +179,9 @@ function* rpc_new_client(
   vers: number,
   _flavor: number,
 ): Kfn<rpc_clnt | ErrPtr> {
-  let err = -EINVAL;
+  let err = rpciod_up();
+  if (err) return ERR_PTR(err);
+  err = -EINVAL;
   const version = vers < program.nrvers ? program.version[vers] : undefined;
   // biome-ignore lint/suspicious/noConfusingLabels: the kernel's "goto out_err"
   out_err: {
@@ -180,7 +203,7 @@ function* rpc_new_client(
         cl_softrtry: 0,
         cl_intr: 0,
         cl_autobind: 0,
-        cl_oneshot: 0,
+        cl_discrtry: 0,
         cl_stats: { rpccnt: 0, rpcretrans: 0 },
       }),
     );
@@ -193,16 +216,12 @@ function* rpc_new_client(
     clnt.cl_protname = program.name;
     clnt.cl_prog = program.number;
     clnt.cl_vers = version.number;
-    err = yield* rpciod_up();
-    if (err) {
-      kfree(clnt);
-      break out_err;
-    }
-    kref_init(clnt.cl_kref);
     if (!xprt_bound(clnt.cl_xprt)) clnt.cl_autobind = 1;
+    kref_init(clnt.cl_kref);
     return clnt;
   }
   yield* xprt_put(xprt);
+  rpciod_down();
   return ERR_PTR(err);
 }
 
@@ -241,15 +260,15 @@ export function* rpc_create(args: rpc_create_args): Kfn<rpc_clnt | ErrPtr> {
   if (args.flags & RPC_CLNT_CREATE_HARDRTRY) clnt.cl_softrtry = 0;
   if (args.flags & RPC_CLNT_CREATE_INTR) clnt.cl_intr = 1;
   if (args.flags & RPC_CLNT_CREATE_AUTOBIND) clnt.cl_autobind = 1;
-  if (args.flags & RPC_CLNT_CREATE_ONESHOT) clnt.cl_oneshot = 1;
+  if (args.flags & RPC_CLNT_CREATE_DISCRTRY) clnt.cl_discrtry = 1;
   return clnt;
 }
 
-/** rpc_free_client(), v2.6.24:net/sunrpc/clnt.c: the last reference is gone. */
+/** rpc_free_client(), v2.6.24:net/sunrpc/clnt.c: the last reference is gone (via rpc_free_auth; no auth modelled). */
 function* rpc_free_client(clnt: rpc_clnt): Kfn {
-  const xprt = clnt.cl_xprt;
+  yield* xprt_put(clnt.cl_xprt);
+  rpciod_down();
   kfree(clnt);
-  yield* xprt_put(xprt);
 }
 
 /** rpc_release_client(), v2.6.24:net/sunrpc/clnt.c: drop a reference; wake rpc_shutdown_client when idle. */
@@ -395,27 +414,35 @@ function call_start(task: rpc_task): void {
   task.tk_action = call_reserve;
 }
 
-/** call_reserve() + call_reserveresult(), v2.6.24:net/sunrpc/clnt.c: a request slot (the model never runs out). */
+/** call_reserve(), v2.6.24:net/sunrpc/clnt.c: a request slot (credentials are not modelled). */
 function call_reserve(task: rpc_task): void {
+  task.tk_status = 0;
+  task.tk_action = call_reserveresult;
   xprt_reserve(task);
+}
+
+/** call_reserveresult(), v2.6.24:net/sunrpc/clnt.c: the model's slot table never runs out, so a slot is there. */
+function call_reserveresult(task: rpc_task): void {
+  const status = task.tk_status;
+  task.tk_status = 0;
+  if (status >= 0 && task.tk_rqstp) {
+    task.tk_action = call_allocate;
+    return;
+  }
+  rpc_exit(task, status < 0 ? status : -EIO);
+}
+
+/** call_allocate(), v2.6.24:net/sunrpc/clnt.c: the buffer (rpc_malloc from a mempool; never fails in the model). */
+function call_allocate(task: rpc_task): void {
+  task.tk_status = 0;
   task.tk_action = call_bind;
 }
 
-/** call_bind(), v2.6.24:net/sunrpc/clnt.c: ask the portmapper for the port unless the transport is bound. */
-function call_bind(task: rpc_task): void {
-  const xprt = task.tk_client!.cl_xprt;
-  task.tk_action = call_connect;
-  if (!xprt_bound(xprt)) {
-    task.tk_action = call_bind_status;
-    task.tk_timeout = xprt.bind_timeout;
-    rpcb_getport_async(task);
-  }
-}
-
 /**
- * rpcb_getport_async(), net/sunrpc/rpcb_clnt.c 2.6.24: find the server's port. The model
- * reads the remote portmapper at once instead of making an RPC to it: -EACCES when the
- * program is not registered.
+ * rpcb_getport_async(), v2.6.24:net/sunrpc/rpcb_clnt.c: find the server's port. The model
+ * reads the remote portmapper at once instead of making an async GETPORT call to it (which
+ * 2.6.24 runs on rpciod while the task sleeps on xprt->binding): -EACCES when the program is
+ * not registered.
  */
 function rpcb_getport_async(task: rpc_task): void {
   const clnt = task.tk_client!;
@@ -430,22 +457,61 @@ function rpcb_getport_async(task: rpc_task): void {
   task.tk_status = 0;
 }
 
-/** call_bind_status(), v2.6.24:net/sunrpc/clnt.c. */
+/** call_bind(), v2.6.24:net/sunrpc/clnt.c: ask the portmapper for the port unless the transport is bound. */
+function call_bind(task: rpc_task): void {
+  const xprt = task.tk_client!.cl_xprt;
+  task.tk_action = call_connect;
+  if (!xprt_bound(xprt)) {
+    task.tk_action = call_bind_status;
+    task.tk_timeout = xprt.bind_timeout;
+    rpcb_getport_async(task);
+  }
+}
+
+/**
+ * call_bind_status(), v2.6.24:net/sunrpc/clnt.c: a ping (NULL) of an unregistered program fails
+ * at once with -EOPNOTSUPP; other calls retry after 3 s through call_timeout.
+ */
 function call_bind_status(task: rpc_task): void {
+  let status = -EIO;
   if (task.tk_status >= 0) {
     task.tk_status = 0;
     task.tk_action = call_connect;
     return;
   }
-  if (task.tk_status === -EACCES) {
-    // Remote rpcbind: RPC program/version unavailable; try again in a bit.
-    rpc_delay(task, 3 * HZ);
+  // biome-ignore lint/suspicious/noConfusingLabels: the kernel's "goto retry_timeout"
+  retry_timeout: {
+    switch (task.tk_status) {
+      case -EAGAIN:
+        // Avoid busy-waiting here -- could be a network outage.
+        rpc_delay(task, 5 * HZ);
+        break retry_timeout;
+      case -EACCES:
+        // Remote rpcbind: RPC program/version unavailable; fail at once if this is a ping.
+        if (task.tk_msg.rpc_proc!.p_proc === 0) {
+          status = -EOPNOTSUPP;
+          break;
+        }
+        rpc_delay(task, 3 * HZ);
+        break retry_timeout;
+      case -ETIMEDOUT:
+        break retry_timeout;
+      case -EPROTONOSUPPORT:
+        task.tk_status = 0;
+        task.tk_action = call_bind;
+        return;
+    }
+    rpc_exit(task, status);
+    return;
   }
-  task.tk_status = 0;
   task.tk_action = call_timeout;
 }
 
-/** call_connect(), v2.6.24:net/sunrpc/clnt.c: nothing to do for UDP. */
+/**
+ * call_connect(), v2.6.24:net/sunrpc/clnt.c. Simplification: the model's UDP transport is
+ * connected from its creation. In 2.6.24 xs_connect() makes the socket in rpciod
+ * (xs_udp_connect_worker4) on a transport's first call while the task sleeps on xprt->pending.
+ */
 function call_connect(task: rpc_task): void {
   task.tk_action = call_transmit;
 }
@@ -457,29 +523,50 @@ function call_encode(task: rpc_task): void {
   req.rq_snd_buf = proc.p_encode ? proc.p_encode(task.tk_msg.rpc_argp) : task.tk_msg.rpc_argp;
 }
 
-/** call_transmit(), v2.6.24:net/sunrpc/clnt.c: encode once, then transmit (and sleep for the reply). */
+/**
+ * call_transmit() with call_transmit_status(), v2.6.24:net/sunrpc/clnt.c: encode (again for each
+ * retransmission, rpc_task_force_reencode) and send, then sleep for the reply. The UDP
+ * transport lock and congestion window (xprt_prepare_transmit's reserve_xprt) are left out.
+ * Every procedure waits for its reply: 2.6.24's NULL, NLM and rpcbind procedures all have a
+ * p_decode (the model's null p_decode only means a void result).
+ */
 function call_transmit(task: rpc_task): void {
   task.tk_action = call_status;
   if (task.tk_status < 0) return;
-  if (task.tk_rqstp!.rq_snd_buf === null) call_encode(task);
+  task.tk_status = xprt_prepare_transmit(task);
+  if (task.tk_status !== 0) return;
+  call_encode(task);
   xprt_transmit(task);
+  if (task.tk_status < 0) return;
+  // call_transmit_status(): xprt_end_transmit and force a re-encode next time.
+  task.tk_rqstp!.rq_snd_buf = null;
 }
 
 /** call_status(), v2.6.24:net/sunrpc/clnt.c: the reply is in, or the retransmit timer fired. */
 function call_status(task: rpc_task): void {
-  const req = task.tk_rqstp;
-  if (req !== null && req.rq_received > 0) {
-    task.tk_status = 0;
+  const clnt = task.tk_client!;
+  const req = task.tk_rqstp!;
+  if (req.rq_received > 0) task.tk_status = req.rq_received;
+  const status = task.tk_status;
+  if (status >= 0) {
     task.tk_action = call_decode;
     return;
   }
-  const status = task.tk_status;
   task.tk_status = 0;
-  if (status === -ETIMEDOUT) task.tk_action = call_timeout;
-  else if (status >= 0) task.tk_action = call_transmit;
-  else {
-    printk(`${task.tk_client!.cl_protname}: RPC call returned error ${-status}\n`);
-    rpc_exit(task, status);
+  switch (status) {
+    case -ETIMEDOUT:
+      task.tk_action = call_timeout;
+      break;
+    case -EAGAIN:
+      task.tk_action = call_transmit;
+      break;
+    case -EIO:
+      // Shutdown or soft timeout.
+      rpc_exit(task, status);
+      break;
+    default:
+      printk(`${clnt.cl_protname}: RPC call returned error ${-status}\n`);
+      rpc_exit(task, status);
   }
 }
 
@@ -513,19 +600,57 @@ function call_timeout(task: rpc_task): void {
   task.tk_status = 0;
 }
 
-/** call_decode(), v2.6.24:net/sunrpc/clnt.c: decode the result into rpc_resp. */
+/**
+ * call_decode() with call_verify(), v2.6.24:net/sunrpc/clnt.c: check the reply header and decode
+ * the result into rpc_resp. An accept_stat other than SUCCESS maps as call_verify maps it:
+ * PROG_UNAVAIL -EPFNOSUPPORT, PROG_MISMATCH -EPROTONOSUPPORT, PROC_UNAVAIL -EOPNOTSUPP; garbage
+ * is retransmitted while tk_garb_retry lasts (2), then -EIO.
+ */
 function call_decode(task: rpc_task): void {
   const clnt = task.tk_client!;
-  const reply = task.tk_rqstp!.rq_reply!;
+  const req = task.tk_rqstp!;
   if (task.tk_flags & RPC_CALL_MAJORSEEN) {
     printk(`${KERN_NOTICE}${clnt.cl_protname}: server ${clnt.cl_server} OK\n`);
     task.tk_flags &= ~RPC_CALL_MAJORSEEN;
   }
-  task.tk_action = rpc_exit_task;
-  if (reply.accept_stat !== 0) {
-    rpc_exit(task, -EIO);
+  // biome-ignore lint/suspicious/noConfusingLabels: the kernel's "goto out_retry"
+  out_retry: {
+    if (task.tk_status < 12 || req.rq_reply === null) {
+      if (!RPC_IS_SOFT(task)) {
+        task.tk_action = call_bind;
+        clnt.cl_stats.rpcretrans++;
+      } else task.tk_action = call_timeout;
+      break out_retry;
+    }
+    const reply = req.rq_reply;
+    let error = -EIO;
+    switch (reply.accept_stat) {
+      case RPC_SUCCESS:
+        task.tk_action = rpc_exit_task;
+        task.tk_msg.rpc_proc?.p_decode?.(task.tk_msg.rpc_resp, reply.res);
+        task.tk_status = 0;
+        return;
+      case RPC_PROG_UNAVAIL:
+        error = -EPFNOSUPPORT;
+        break;
+      case RPC_PROG_MISMATCH:
+        error = -EPROTONOSUPPORT;
+        break;
+      case RPC_PROC_UNAVAIL:
+        error = -EOPNOTSUPP;
+        break;
+      default:
+        // Garbage args or an unknown status: retry a couple of times.
+        if (task.tk_garb_retry) {
+          task.tk_garb_retry--;
+          task.tk_action = call_bind;
+          break out_retry;
+        }
+    }
+    rpc_exit(task, error);
     return;
   }
-  task.tk_msg.rpc_proc?.p_decode?.(task.tk_msg.rpc_resp, reply.res);
+  req.rq_received = 0;
+  req.rq_reply = null;
   task.tk_status = 0;
 }

@@ -94,7 +94,7 @@ function* rpcb_create(
  * rpcb_register(), v2.6.24:net/sunrpc/rpcb_clnt.c: SET (port != 0) or UNSET prog/vers with the
  * local rpcbind, version 2, over loopback UDP: create a client, one rpc_call_sync, shut the
  * client down; the call's status (rpcbind's answer in `okay`). With no rpcbind the soft call
- * times out after its major timeout (30 s) with -EIO. Leaves out the dprintks.
+ * times out after its major timeout (30 s of retransmissions; the call ends at 35 s) with -EIO. Leaves out the dprintks.
  */
 export function* rpcb_register(
   prog: number,

@@ -4,14 +4,13 @@
  * that runs asynchronous tasks. A synchronous task runs in its caller and sleeps
  * interruptibly between steps; an asynchronous one starts in its caller and continues in
  * rpciod once woken. rpciod calls the rpc_call_done and rpc_release callbacks under the big
- * kernel lock, as 2.6.24 did (removed in 2.6.25).
+ * kernel lock, as 2.6.24 did (a86dc496 removed it in 2.6.27-rc1).
  */
 import {
   BUG_ON,
   create_workqueue,
   current,
   DECLARE_WAITQUEUE,
-  DEFINE_MUTEX,
   DEFINE_STATIC,
   del_timer,
   ERESTARTSYS,
@@ -20,7 +19,6 @@ import {
   INIT_WORK,
   jiffies,
   KERN_ERR,
-  KERN_WARNING,
   type Kfn,
   kref_get,
   list_add_tail,
@@ -29,8 +27,6 @@ import {
   list_head,
   lock_kernel,
   mod_timer,
-  mutex_lock,
-  mutex_unlock,
   prepare_to_wait,
   printk,
   queue_work,
@@ -125,6 +121,8 @@ export class rpc_task {
   tk_workqueue: workqueue_struct | null = null;
   tk_pid = 0;
   tk_timeouts = 0;
+  /** Retransmissions left for a reply call_verify finds garbage (rpc_init_task: 2). */
+  tk_garb_retry = 2;
   tk_start = 0;
   constructor(readonly tk_ops: rpc_call_ops) {}
 }
@@ -132,7 +130,6 @@ export class rpc_task {
 /** The statics of net/sunrpc/sched.c, per machine. */
 const sched_c = DEFINE_STATIC('net/sunrpc/sched.c', () => ({
   delay_queue: new rpc_wait_queue('delayq'),
-  rpciod_mutex: DEFINE_MUTEX('rpciod_mutex'),
   rpciod_users: 0,
   rpciod_workqueue: null as workqueue_struct | null,
   rpc_pid: 0,
@@ -228,8 +225,14 @@ function rpc_set_active(task: rpc_task): void {
  * sleeps in __rpc_execute.
  */
 function rpc_make_runnable(task: rpc_task): void {
+  BUG_ON(task.tk_timeout_fn !== null);
   clear_bit(RPC_TASK_QUEUED, task);
   if (test_and_set_bit(RPC_TASK_RUNNING, task)) return;
+  // We might have raced.
+  if (RPC_IS_QUEUED(task)) {
+    clear_bit(RPC_TASK_RUNNING, task);
+    return;
+  }
   if (RPC_IS_ASYNC(task)) {
     INIT_WORK(task.tk_work, rpc_async_schedule);
     sched_c().work_task.set(task.tk_work, task);
@@ -237,7 +240,11 @@ function rpc_make_runnable(task: rpc_task): void {
   } else wake_up(task.tk_wait);
 }
 
-/** __rpc_sleep_on() / rpc_sleep_on(), v2.6.24:net/sunrpc/sched.c: queue the task, with an action and a timer. */
+/**
+ * __rpc_sleep_on() / rpc_sleep_on(), v2.6.24:net/sunrpc/sched.c: queue the task, with an action and a timer.
+ * Every queue is FIFO: the priority queue of 2.6.24 (xprt->backlog, batches by tk_cookie) and
+ * the head insertion of swapper tasks are left out; no model transport ever fills its slots.
+ */
 export function rpc_sleep_on(
   q: rpc_wait_queue,
   task: rpc_task,
@@ -262,7 +269,7 @@ export function rpc_sleep_on(
 function __rpc_do_wake_up_task(task: rpc_task): void {
   // Has the task been executed yet? If not, we cannot wake it up!
   if (!RPC_IS_ACTIVATED(task)) {
-    printk(`${KERN_ERR}RPC: Inactive task being woken up!\n`);
+    printk(`${KERN_ERR}RPC: Inactive task (${task.tk_pid}) being woken up!\n`);
     return;
   }
   __rpc_disable_timer(task);
@@ -473,23 +480,19 @@ export function* rpc_release_task(task: rpc_task): Kfn {
 }
 
 /**
- * rpciod_up(), v2.6.24:net/sunrpc/sched.c: start rpciod (a workqueue) for its first user. Each rpc client holds
- * a user; the model keeps rpciod once started (2.6.24 destroyed it with its last user).
+ * rpciod_up(), v2.6.24:net/sunrpc/sched.c: try_module_get(THIS_MODULE), so never fails and never
+ * sleeps (b247bbf1, 2.6.23-rc3, replaced the older rpciod_mutex and user count). 2.6.24 creates
+ * the rpciod workqueue when sunrpc loads (rpc_init_mempool, rpciod_start); the model creates it
+ * at the first rpciod_up, which only moves the thread's creation (and pid) earlier or later.
  */
-export function* rpciod_up(): Kfn<number> {
+export function rpciod_up(): number {
   const s = sched_c();
-  yield* mutex_lock(s.rpciod_mutex);
   s.rpciod_users++;
   if (s.rpciod_workqueue === null) s.rpciod_workqueue = create_workqueue('rpciod/0');
-  yield* mutex_unlock(s.rpciod_mutex);
   return 0;
 }
 
-/** rpciod_down(), v2.6.24:net/sunrpc/sched.c: drop a user (see rpciod_up: the workqueue stays). */
-export function* rpciod_down(): Kfn {
-  const s = sched_c();
-  yield* mutex_lock(s.rpciod_mutex);
-  if (s.rpciod_users) s.rpciod_users--;
-  else printk(`${KERN_WARNING}rpciod_down: no users??\n`);
-  yield* mutex_unlock(s.rpciod_mutex);
+/** rpciod_down(), v2.6.24:net/sunrpc/sched.c: module_put(THIS_MODULE); the workqueue stays. */
+export function rpciod_down(): void {
+  sched_c().rpciod_users--;
 }

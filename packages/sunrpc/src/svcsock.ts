@@ -52,7 +52,6 @@ import {
   net_sendto,
   net_unbind,
   type rpc_call_msg,
-  type rpc_datagram,
   utsname_nodename,
 } from './net.js';
 import {
@@ -135,7 +134,7 @@ function svc_thread_dequeue(_pool: svc_pool, rqstp: svc_rqst): void {
  * svc_sock_enqueue(), v2.6.24:net/sunrpc/svcsock.c: hand a socket with work to an idle thread, or queue it on the
  * pool. Runs from softirq (data_ready) as well as from threads; it never sleeps, which in the
  * model stands for holding pool->sp_lock with bottom halves off. Leaves out the write-space
- * check.
+ * check (the model's sockets always have room for the reply).
  */
 function svc_sock_enqueue(svsk: svc_sock): void {
   const serv = svsk.sk_server;
@@ -144,6 +143,8 @@ function svc_sock_enqueue(svsk: svc_sock): void {
   if (test_bit(SK_DEAD, svsk)) return;
 
   const pool = serv.sv_pools![0]!;
+  if (!list_empty(pool.sp_threads) && !list_empty(pool.sp_sockets))
+    printk(`${KERN_ERR}svc_sock_enqueue: threads and sockets both waiting??\n`);
   // Don't enqueue a socket while it is already enqueued or being read.
   if (test_and_set_bit(SK_BUSY, svsk)) return;
   BUG_ON(svsk.sk_pool !== null);
@@ -178,30 +179,44 @@ function svc_sock_received(svsk: svc_sock): void {
   svc_sock_enqueue(svsk);
 }
 
-/** svc_udp_data_ready(), v2.6.24:net/sunrpc/svcsock.c: a datagram arrived (softirq). */
-function svc_udp_data_ready(svsk: svc_sock, msg: rpc_datagram): void {
-  if (msg.dir !== 'call') return;
-  svsk.sk_queue.push(msg);
-  set_bit(SK_DATA, svsk);
-  svc_sock_enqueue(svsk);
+/**
+ * svc_udp_data_ready(), v2.6.24:net/sunrpc/svcsock.c: a datagram arrived (softirq); it is already
+ * on the socket's receive queue. Nothing happens until the socket's sk_user_data is set
+ * (svc_setup_socket, after the registration).
+ */
+function svc_udp_data_ready(svsk: svc_sock | null): void {
+  if (svsk) {
+    set_bit(SK_DATA, svsk);
+    svc_sock_enqueue(svsk);
+  }
 }
 
-/** svc_udp_recvfrom(), v2.6.24:net/sunrpc/svcsock.c: read one datagram into rqstp. Leaves out checksums and skb handling. */
-function svc_udp_recvfrom(rqstp: svc_rqst): number {
+/**
+ * svc_udp_recvfrom(), v2.6.24:net/sunrpc/svcsock.c: read one datagram into rqstp. After a read
+ * SK_DATA stays set ("there may be more data"), so the socket is queued again and the next
+ * svc_recv finds it and, with the queue empty, returns -EAGAIN. Leaves out deferred requests,
+ * checksums, control messages and skb handling.
+ */
+function* svc_udp_recvfrom(rqstp: svc_rqst): Kfn<number> {
   const svsk = rqstp.rq_sock!;
   // The thread count changed (svc_sock_update_bufs): the kernel resizes the buffers here.
   test_and_clear_bit(SK_CHNGBUF, svsk);
+  if (test_bit(SK_CLOSE, svsk)) {
+    yield* svc_delete_socket(svsk);
+    return 0;
+  }
   clear_bit(SK_DATA, svsk);
   const msg = svsk.sk_queue.shift();
   if (msg === undefined) {
     svc_sock_received(svsk);
     return -EAGAIN;
   }
-  if (svsk.sk_queue.length > 0) set_bit(SK_DATA, svsk);
+  set_bit(SK_DATA, svsk); // there may be more data...
+  // Maybe more packets - kick another thread ASAP.
+  svc_sock_received(svsk);
   rqstp.rq_arg = msg;
   rqstp.rq_addr = msg.src;
   rqstp.rq_prot = svsk.sk_prot;
-  svc_sock_received(svsk);
   return 1;
 }
 
@@ -227,12 +242,24 @@ function svc_sock_put(svsk: svc_sock): void {
   }
 }
 
+/**
+ * svc_reserve(), v2.6.24:net/sunrpc/svcsock.c: shrink the reply space the request holds on its
+ * socket to `space` (the reply head is empty here) and requeue the socket, which may now fit.
+ */
+function svc_reserve(rqstp: svc_rqst, space: number): void {
+  if (space < rqstp.rq_reserved) {
+    const svsk = rqstp.rq_sock!;
+    svsk.sk_reserved -= rqstp.rq_reserved - space;
+    rqstp.rq_reserved = space;
+    svc_sock_enqueue(svsk);
+  }
+}
+
 /** svc_sock_release(), v2.6.24:net/sunrpc/svcsock.c: done with the request; drop the thread's socket reference. */
 function svc_sock_release(rqstp: svc_rqst): void {
   const svsk = rqstp.rq_sock!;
   rqstp.rq_res = null;
-  svsk.sk_reserved -= rqstp.rq_reserved;
-  rqstp.rq_reserved = 0;
+  svc_reserve(rqstp, 0);
   rqstp.rq_sock = null;
   svc_sock_put(svsk);
 }
@@ -302,7 +329,7 @@ export function* svc_recv(rqstp: svc_rqst, timeout: number): Kfn<number> {
   }
   yield* spin_unlock_bh(pool.sp_lock);
 
-  const len = svc_udp_recvfrom(rqstp);
+  const len = yield* svc_udp_recvfrom(rqstp);
 
   // No data, incomplete (TCP) read, or accept().
   if (len === 0 || len === -EAGAIN) {
@@ -318,10 +345,10 @@ export function* svc_recv(rqstp: svc_rqst, timeout: number): Kfn<number> {
   return len;
 }
 
-/** svc_drop(), v2.6.24:net/sunrpc/svcsock.c: no reply. */
+/** svc_drop(), v2.6.24:net/sunrpc/svcsock.c: no reply (and, unlike the model had it, no cond_resched). */
+// biome-ignore lint/correctness/useYield: a Kfn for its callers; 2.6.24's svc_drop does not sleep
 export function* svc_drop(rqstp: svc_rqst): Kfn {
   svc_sock_release(rqstp);
-  yield* cond_resched();
 }
 
 /** svc_send(), v2.6.24:net/sunrpc/svcsock.c: send the reply under the socket's mutex, then release the socket. */
@@ -366,9 +393,11 @@ export function* svc_wake_up(serv: svc_serv): Kfn {
 }
 
 /**
- * svc_setup_socket(), v2.6.24:net/sunrpc/svcsock.c: wrap a bound socket, register it with
- * rpcbind (unless anonymous; a failure releases the socket and is returned) and put it on the
- * serv's permanent list. Leaves out temporary (accepted) sockets.
+ * svc_setup_socket() with svc_create_socket()'s bind, v2.6.24:net/sunrpc/svcsock.c: bind a
+ * socket, register it with rpcbind (unless anonymous; a failure releases the socket and is
+ * returned), then hook it up (sk_user_data) busy, with SK_DATA and SK_CHNGBUF set by
+ * svc_udp_init, and put it on the serv's permanent list. Datagrams that arrive before the
+ * hook-up wait on the socket. Leaves out temporary (accepted) sockets.
  */
 function* svc_setup_socket(
   serv: svc_serv,
@@ -396,7 +425,13 @@ function* svc_setup_socket(
   if (!svsk) return -ENOMEM;
   svsk.sk_server = serv;
 
-  const bound = net_bind(utsname_nodename(), port, (msg) => svc_udp_data_ready(svsk, msg));
+  // inet->sk_user_data: NULL until the socket is set up.
+  let sk_user_data: svc_sock | null = null;
+  const bound = net_bind(utsname_nodename(), port, (msg) => {
+    if (msg.dir !== 'call') return;
+    svsk.sk_queue.push(msg);
+    svc_udp_data_ready(sk_user_data);
+  });
   if (bound < 0) {
     kfree(svsk);
     return bound;
@@ -413,9 +448,12 @@ function* svc_setup_socket(
     }
   }
 
+  set_bit(SK_BUSY, svsk);
+  sk_user_data = svsk;
   svsk.sk_inuse = 1;
   svsk.sk_lastrecv = jiffies;
-  // Initialize the socket: svc_udp_init() sets SK_CHNGBUF so the first read sizes buffers.
+  // svc_udp_init(): data might have come in before data_ready was set up; size the buffers.
+  set_bit(SK_DATA, svsk);
   set_bit(SK_CHNGBUF, svsk);
 
   yield* spin_lock_bh(serv.sv_lock);
@@ -426,8 +464,10 @@ function* svc_setup_socket(
 }
 
 /**
- * svc_makesock(), v2.6.24:net/sunrpc/svcsock.c: create, bind (port 0: any) and register a socket for the serv; the
- * port, or a negative errno. Leaves out svc_create_socket's address family checks.
+ * svc_makesock() with svc_create_socket(), v2.6.24:net/sunrpc/svcsock.c: create, bind (port 0:
+ * any) and register a socket for the serv, then svc_sock_received() queues it (SK_DATA is set),
+ * so the first svc_recv reads it; the port, or a negative errno. Leaves out the address family
+ * checks.
  */
 export function* svc_makesock(
   serv: svc_serv,
@@ -437,6 +477,7 @@ export function* svc_makesock(
 ): Kfn<number> {
   const svsk = yield* svc_setup_socket(serv, protocol || IPPROTO_UDP, port, flags);
   if (typeof svsk === 'number') return svsk;
+  svc_sock_received(svsk);
   return svsk.sk_port;
 }
 

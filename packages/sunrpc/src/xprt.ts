@@ -2,7 +2,11 @@
  * The RPC client transport, net/sunrpc/xprt.c and the UDP part of xprtsock.c as of Linux
  * 2.6.24: request slots with transaction ids, transmission, the retransmit timer with its
  * minor/major timeouts, and matching replies to requests. Left out: the slot table limit
- * and backlog, congestion control, TCP, and the RTT estimator.
+ * (16 slots) and backlog, the transport write lock and congestion window (UDP starts with
+ * one request in flight), TCP, the connect worker (see call_connect) and the RTT estimator's
+ * learning: with p_timer 0, as every NLM, rpcbind and NULL procedure of 2.6.24 has, the
+ * estimator only ever gives to_initval, which the model uses directly. Transaction ids come
+ * from one counter per machine, not a random start per transport (xprt_init_xid).
  */
 import {
   container_of,
@@ -12,12 +16,14 @@ import {
   ETIMEDOUT,
   HZ,
   jiffies,
+  KERN_WARNING,
   type Kfn,
   kfree,
   kref,
   kref_init,
   kref_put,
   kzalloc,
+  printk,
   time_after,
 } from '@lockstep/kernel';
 import {
@@ -177,15 +183,21 @@ export function xprt_adjust_timeout(req: rpc_rqst): number {
     req.rq_timeout = to.to_initval;
     req.rq_retries = 0;
     xprt_reset_majortimeo(req);
+    // Reset the RTT counters ("slow start"): rpc_init_rtt, nothing to reset in the model.
     status = -ETIMEDOUT;
   }
-  if (req.rq_timeout === 0) req.rq_timeout = 5 * HZ;
+  if (req.rq_timeout === 0) {
+    printk(`${KERN_WARNING}xprt_adjust_timeout: rq_timeout = 0!\n`);
+    req.rq_timeout = 5 * HZ;
+  }
   return status;
 }
 
 /** xprt_reserve() with xprt_request_init(), v2.6.24:net/sunrpc/xprt.c: a request slot and a fresh xid. */
 export function xprt_reserve(task: rpc_task): void {
   const xprt = task.tk_client!.cl_xprt;
+  task.tk_status = 0;
+  if (task.tk_rqstp) return;
   const req: rpc_rqst = {
     rq_xprt: xprt,
     rq_task: task,
@@ -217,9 +229,32 @@ export function xprt_release(task: rpc_task): void {
 }
 
 /**
+ * xprt_prepare_transmit(), v2.6.24:net/sunrpc/xprt.c: a reply that came in already is the
+ * result (its length); otherwise 0. reserve_xprt (the write lock and congestion window) and
+ * the connected check are left out.
+ */
+export function xprt_prepare_transmit(task: rpc_task): number {
+  const req = task.tk_rqstp!;
+  if (req.rq_received) return req.rq_received;
+  return 0;
+}
+
+/**
+ * xprt_set_retrans_timeout_rtt(), v2.6.24:net/sunrpc/xprt.c, UDP's set_retrans_timeout: with
+ * p_timer 0 rpc_calc_rto() is cl_rtt->timeo (to_initval) and rpc_ntimeo() 0, so the wait doubles
+ * with each retry of the series (rq_retries), capped at to_maxval.
+ */
+function xprt_set_retrans_timeout_rtt(task: rpc_task): void {
+  const req = task.tk_rqstp!;
+  const max_timeout = req.rq_xprt.timeout.to_maxval;
+  task.tk_timeout = req.rq_xprt.timeout.to_initval * 2 ** req.rq_retries;
+  if (task.tk_timeout > max_timeout || task.tk_timeout === 0) task.tk_timeout = max_timeout;
+}
+
+/**
  * xprt_transmit(), v2.6.24:net/sunrpc/xprt.c, with xs_udp_send_request(): send the call and sleep on
- * xprt->pending until the reply or the retransmit timer. A datagram to a host nobody answers
- * on is lost, as UDP loses it.
+ * xprt->pending until the reply or the retransmit timer. The major timeout counts from the
+ * first transmission. A datagram to a host nobody answers on is lost, as UDP loses it.
  */
 export function xprt_transmit(task: rpc_task): void {
   const req = task.tk_rqstp!;
@@ -227,10 +262,13 @@ export function xprt_transmit(task: rpc_task): void {
   const clnt = task.tk_client!;
   const proc = task.tk_msg.rpc_proc!;
 
-  if (!req.rq_queued) {
-    xprt.recv.push(req);
-    req.rq_queued = true;
-  }
+  if (!req.rq_received) {
+    if (!req.rq_queued) {
+      xprt.recv.push(req);
+      req.rq_queued = true;
+      xprt_reset_majortimeo(req);
+    }
+  } else return; // UDP never leaves part of a request unsent (rq_bytes_sent is 0).
   req.rq_xtime = jiffies;
   net_sendto(xprt.addr, {
     dir: 'call',
@@ -242,14 +280,15 @@ export function xprt_transmit(task: rpc_task): void {
     args: req.rq_snd_buf,
     src: { host: utsname_nodename(), port: xprt.local_port },
   });
-  task.tk_status = 0;
-  if (!req.rq_received) {
-    task.tk_timeout = req.rq_timeout;
-    rpc_sleep_on(xprt.pending, task, null, xprt_timer);
-  }
+  // xs_udp_send_request() returned 0 (sent).
+  xprt_set_retrans_timeout_rtt(task);
+  if (!req.rq_received) rpc_sleep_on(xprt.pending, task, null, xprt_timer);
 }
 
-/** xprt_timer(), v2.6.24:net/sunrpc/xprt.c: the retransmit timer fired with no reply in. */
+/**
+ * xprt_timer(), v2.6.24:net/sunrpc/xprt.c: the retransmit timer fired with no reply in. Leaves out
+ * xs_udp_timer's congestion window halving.
+ */
 function xprt_timer(task: rpc_task): void {
   const req = task.tk_rqstp!;
   if (!req.rq_received) task.tk_status = -ETIMEDOUT;
@@ -263,12 +302,19 @@ function xprt_lookup_rqst(xprt: rpc_xprt, xid: number): rpc_rqst | null {
   return null;
 }
 
+/**
+ * The length xs_udp_data_ready copies for a reply: the XDR is left out, so a nominal accepted
+ * reply header (xid, REPLY, MSG_ACCEPTED, AUTH_NULL verifier, accept_stat: 24 bytes) and one
+ * word of result. call_decode only needs it to be at least 12.
+ */
+const RPC_MODEL_REPLY_LEN = 28;
+
 /** xprt_complete_rqst(), v2.6.24:net/sunrpc/xprt.c: the reply is in; wake the task. */
-function xprt_complete_rqst(task: rpc_task, reply: rpc_reply_msg): void {
+function xprt_complete_rqst(task: rpc_task, reply: rpc_reply_msg, copied: number): void {
   const req = task.tk_rqstp!;
   xprt_release_rqst_list(req);
   req.rq_reply = reply;
-  req.rq_received = 1;
+  req.rq_received = copied;
   rpc_wake_up_task(task);
 }
 
@@ -278,10 +324,10 @@ function xprt_release_rqst_list(req: rpc_rqst): void {
   req.rq_queued = false;
 }
 
-/** xs_udp_data_ready(), v2.6.24:net/sunrpc/xprt.c: a datagram for the client socket (softirq). */
+/** xs_udp_data_ready(), v2.6.24:net/sunrpc/xprtsock.c: a datagram for the client socket (softirq). */
 function xs_udp_data_ready(xprt: rpc_xprt, msg: rpc_datagram): void {
   if (msg.dir !== 'reply') return;
   const rovr = xprt_lookup_rqst(xprt, msg.xid);
   if (rovr === null) return;
-  xprt_complete_rqst(rovr.rq_task, msg);
+  xprt_complete_rqst(rovr.rq_task, msg, RPC_MODEL_REPLY_LEN);
 }

@@ -6,6 +6,7 @@
 import {
   allow_signal,
   current,
+  HZ,
   type Kfn,
   kill_proc,
   lock_kernel,
@@ -96,7 +97,7 @@ describe('svc_register through rpcbind', () => {
     expect(rpcb.answered.map((a) => a.proc)).toEqual([2, 2, 1, 1, 2, 2]);
   });
 
-  it('with no rpcbind, each call times out: svc_destroy frees the serv after 30 s', () => {
+  it('with no rpcbind, each call times out: svc_destroy frees the serv after 35 s', () => {
     const m = new Machine();
     const got: Array<string | number> = [];
     m.spawn_user('creator', function* () {
@@ -110,8 +111,11 @@ describe('svc_register through rpcbind', () => {
     });
     const r = m.run();
     expect(r.outcome, r.report?.text ?? r.error).toBe('clean');
-    // The first version's call fails and svc_register stops there.
-    expect(got).toEqual([-5, 'makesock 30000', 0, 'destroy 30000', 0]);
+    // The first version's call fails and svc_register stops there. UDP's default timeout
+    // (xprt_set_timeout(5, 5 * HZ): 5 s doubling, major timeout 30 s after the first send):
+    // the retransmit timer fires at 5, 15 and 35 s, and the check at 35 s ends the soft task.
+    const fail = (5 + 10 + 20) * HZ;
+    expect(got).toEqual([-5, `makesock ${fail}`, 0, `destroy ${fail}`, 0]);
     const log = dmesg(m);
     expect(log).toContain('rpcbind: server localhost not responding, timed out');
     expect(log).toContain('RPC: failed to contact local rpcbind server (errno 5).');
