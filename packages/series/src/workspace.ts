@@ -23,6 +23,7 @@ export const BASE_PATHS = [
   'package-lock.json',
   'tsconfig.base.json',
   'turbo.json',
+  'tsup.shared.ts',
   'vitest.config.ts',
   'vitest.shared.ts',
   'biome.json',
