@@ -1,10 +1,4 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.shared.js';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/cli.ts', 'src/bisect-step.ts'],
-  format: ['esm', 'cjs'],
-  dts: { entry: 'src/index.ts' },
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-});
+// The CLI reports no kernel call stacks, so it keeps the default esbuild names.
+export default packageBuild({ bins: ['src/cli.ts', 'src/bisect-step.ts'], keepNames: false });

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { runReproducers } from './reproducers.js';
+import { runReproducers } from './lib/reproducers.js';
 /**
  * The command `lockstep bisect` hands to `git bisect run` in the materialised tree: build the
  * checked-out step (turbo, cached), run one reproducer, and exit 0 when its outcome is still
@@ -8,7 +8,7 @@ import { runReproducers } from './reproducers.js';
  *
  *   node bisect-step.js <reproducer-id> <baseline: crash title or "clean">
  */
-import { buildForReproducers } from './turbo.js';
+import { buildForReproducers } from './lib/turbo.js';
 
 async function main(): Promise<number> {
   const [id, baseline] = process.argv.slice(2);

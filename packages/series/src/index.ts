@@ -1,82 +1,91 @@
-export { applyFailure } from './apply-error.js';
-export { type BisectResult, bisect } from './bisect.js';
-export { SeriesError, SeriesFailure, SeriesUsageError } from './errors.js';
-export { type Expectation, expectedMatrix, type ReproducerMeta } from './expect.js';
+export { type BisectResult, bisect } from './bisect/bisect.js';
 export {
-  type ExportOptions,
-  type ExportResult,
-  exportSeries,
-  FORMAT_PATCH_ARGS,
-} from './export.js';
-export { GitCommandError, type GitOptions, type GitResult, git } from './git.js';
-export {
-  BASE_DATE,
-  checkoutStep,
-  type MaterialiseOptions,
-  type MaterialiseResult,
-  materialise,
-} from './materialise.js';
-export { formatMatrix } from './matrix.js';
-export {
-  findHunk,
-  type HunkRef,
-  type PatchInfo,
-  readPatchInfo,
-  type Trailer,
-} from './patch-file.js';
-export { type CliIO, formatSeries, run } from './program.js';
-export { type RefutedClaim, refutedClaims, refutedLine } from './refuted.js';
+  type VersionBisectOptions,
+  type VersionBisectResult,
+  type VersionProbe,
+  versionBisect,
+} from './bisect/version-bisect.js';
+export { type BisectLog, formatBisectLog, parseBisectLog } from './bisect/version-bisect-log.js';
+export { SeriesError, SeriesFailure, SeriesUsageError } from './lib/errors.js';
+export { GitCommandError, type GitOptions, type GitResult, git } from './lib/git.js';
 export {
   type EmbeddedRegistryOptions,
   type RegistryHandle,
   startEmbeddedRegistry,
   VERDACCIO_VERSION,
   withEmbeddedRegistry,
-} from './registry.js';
+} from './lib/registry.js';
 export {
   fetchPackument,
   normaliseRegistryUrl,
   type Packument,
   pingRegistry,
   type StepMeta,
-} from './registry-client.js';
-export { CLI_PACKAGE, type ReleaseOptions, type ReleaseTarget, release } from './release.js';
-export { checkDependencies, runAttw, runPublint } from './release-checks.js';
-export { formatRelease } from './release-command.js';
+} from './lib/registry-client.js';
+export {
+  type Explored,
+  listReproducers,
+  type PhaseRun,
+  type ReproducerMeta,
+  type ReproOutcome,
+  runReproducers,
+  type VerdictKind,
+} from './lib/reproducers.js';
+export { withScratch } from './lib/scratch.js';
+export { type CliIO, formatSeries, run } from './program.js';
+export { checkDependencies, runAttw, runPublint } from './release/checks.js';
+export { formatRelease } from './release/command.js';
 export {
   type PackageRelease,
   type ReleaseRecord,
   readReleaseRecord,
   type StepRelease,
-} from './release-record.js';
+} from './release/record.js';
 export {
-  type Explored,
-  listReproducers,
-  type PhaseRun,
-  type ReproOutcome,
-  runReproducers,
-  type VerdictKind,
-} from './reproducers.js';
-export { type ParsedPatch, parsePatchDiff } from './review-diff.js';
+  CLI_PACKAGE,
+  type ReleaseOptions,
+  type ReleaseTarget,
+  release,
+} from './release/release.js';
+export { type ParsedPatch, parsePatchDiff } from './review/diff.js';
 export {
   defaultReportFile,
   loadReview,
   type ReviewModel,
-} from './review-model.js';
-export { buildSite, type Served, type SiteResult, serveSite } from './review-site.js';
-export { interleavingSvg, type LanesJson } from './review-svg.js';
-export { collectStepTraces, REPRO_TRACES, type StepTrace } from './review-traces.js';
-export { checkPatchPaths, checkSeriesSafety, patchPaths } from './safety.js';
-export { withScratch } from './scratch.js';
+} from './review/model.js';
+export { buildSite, type Served, type SiteResult, serveSite } from './review/site.js';
+export { interleavingSvg, type LanesJson } from './review/svg.js';
+export { collectStepTraces, REPRO_TRACES, type StepTrace } from './review/traces.js';
+export { applyFailure } from './series/apply-error.js';
+export {
+  type ExportOptions,
+  type ExportResult,
+  exportSeries,
+  FORMAT_PATCH_ARGS,
+} from './series/export.js';
+export {
+  BASE_DATE,
+  checkoutStep,
+  type MaterialiseOptions,
+  type MaterialiseResult,
+  materialise,
+} from './series/materialise.js';
+export {
+  findHunk,
+  type HunkRef,
+  type PatchInfo,
+  readPatchInfo,
+  type Trailer,
+} from './series/patch-file.js';
+export { checkPatchPaths, checkSeriesSafety, patchPaths } from './series/safety.js';
 export {
   parseSeries,
   relativePathProblem,
   renderSeries,
   type SeriesEntry,
   type SeriesFile,
-} from './series-file.js';
-export { formatShow, type ShowOptions } from './show.js';
-export { describeSteps, parseStep, readPatchInfos } from './steps.js';
+} from './series/series-file.js';
+export { describeSteps, parseStep, readPatchInfos } from './series/steps.js';
 export {
   defaultTreeDir,
   readState,
@@ -85,22 +94,13 @@ export {
   stepTag,
   type TreeState,
   treeGit,
-} from './tree.js';
-export { type CellVerdict, verdictOf } from './verdict.js';
-export { type Cell, compare, type StepResult, type VerifyReport, verify } from './verify.js';
-export {
-  type VersionBisectOptions,
-  type VersionBisectResult,
-  type VersionProbe,
-  versionBisect,
-} from './version-bisect.js';
-export { type BisectLog, formatBisectLog, parseBisectLog } from './version-bisect-log.js';
+} from './series/tree.js';
 export {
   type ChangesetInfo,
   computeVersions,
   type PackageBump,
   type VersionStep,
-} from './versions.js';
+} from './series/versions.js';
 export {
   BASE_PATHS,
   type BaseFile,
@@ -109,4 +109,10 @@ export {
   loadWorkspace,
   type SeriesPatch,
   type Workspace,
-} from './workspace.js';
+} from './series/workspace.js';
+export { formatShow, type ShowOptions } from './show/show.js';
+export { type Expectation, expectedMatrix } from './verify/expect.js';
+export { formatMatrix } from './verify/matrix.js';
+export { type RefutedClaim, refutedClaims, refutedLine } from './verify/refuted.js';
+export { type CellVerdict, verdictOf } from './verify/verdict.js';
+export { type Cell, compare, type StepResult, type VerifyReport, verify } from './verify/verify.js';

@@ -1,28 +1,28 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { bisect } from './bisect.js';
-import { SeriesError, SeriesFailure } from './errors.js';
-import { exportSeries } from './export.js';
-import { requireGit } from './git.js';
-import { checkoutStep, materialise } from './materialise.js';
-import { formatMatrix } from './matrix.js';
-import type { PatchInfo } from './patch-file.js';
+import { bisect } from './bisect/bisect.js';
+import { SeriesError, SeriesFailure } from './lib/errors.js';
+import { requireGit } from './lib/git.js';
+import { withScratch } from './lib/scratch.js';
 import {
   addReleaseCommand,
   addVersionBisectOptions,
   isVersionBisect,
   runVersionBisect,
   type VersionBisectCliOptions,
-} from './release-command.js';
-import { addReviewCommands } from './review-command.js';
-import { checkSeriesSafety } from './safety.js';
-import { withScratch } from './scratch.js';
-import { parseStep, readPatchInfos } from './steps.js';
-import { resolveTreeDir } from './tree.js';
-import { verify } from './verify.js';
-import { computeVersions, type VersionStep } from './versions.js';
-import { findWorkspaceRoot, loadWorkspace } from './workspace.js';
+} from './release/command.js';
+import { addReviewCommands } from './review/command.js';
+import { exportSeries } from './series/export.js';
+import { checkoutStep, materialise } from './series/materialise.js';
+import type { PatchInfo } from './series/patch-file.js';
+import { checkSeriesSafety } from './series/safety.js';
+import { parseStep, readPatchInfos } from './series/steps.js';
+import { resolveTreeDir } from './series/tree.js';
+import { computeVersions, type VersionStep } from './series/versions.js';
+import { findWorkspaceRoot, loadWorkspace } from './series/workspace.js';
+import { formatMatrix } from './verify/matrix.js';
+import { verify } from './verify/verify.js';
 
 /** Where the CLI reads and writes; tests pass their own. */
 export interface CliIO {

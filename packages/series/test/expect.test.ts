@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { expectedMatrix, type ReproducerMeta } from '../src/expect.js';
-import { linkText } from '../src/matrix.js';
-import type { PatchInfo } from '../src/patch-file.js';
-import { compare, type StepResult } from '../src/verify.js';
+import type { ReproducerMeta } from '../src/lib/reproducers.js';
+import type { PatchInfo } from '../src/series/patch-file.js';
+import { expectedMatrix } from '../src/verify/expect.js';
+import { linkText } from '../src/verify/matrix.js';
+import { compare, type StepResult } from '../src/verify/verify.js';
 
 function patch(
   name: string,

@@ -1,7 +1,7 @@
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { treeGit } from '../src/tree.js';
+import { treeGit } from '../src/series/tree.js';
 import {
   cleanup,
   cli,

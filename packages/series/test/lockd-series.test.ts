@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatMatrix } from '../src/matrix.js';
-import { verify } from '../src/verify.js';
-import { loadWorkspace } from '../src/workspace.js';
+import { loadWorkspace } from '../src/series/workspace.js';
+import { formatMatrix } from '../src/verify/matrix.js';
+import { verify } from '../src/verify/verify.js';
 import { HANG_GUARD_MS } from './helpers.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

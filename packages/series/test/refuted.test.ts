@@ -6,12 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatMatrix, linkText } from '../src/matrix.js';
-import { refutedClaims } from '../src/refuted.js';
-import { escapeHtml } from '../src/review-highlight.js';
-import { loadReview } from '../src/review-model.js';
-import { buildSite } from '../src/review-site.js';
-import { loadWorkspace } from '../src/workspace.js';
+import { escapeHtml } from '../src/review/highlight.js';
+import { loadReview } from '../src/review/model.js';
+import { buildSite } from '../src/review/site.js';
+import { loadWorkspace } from '../src/series/workspace.js';
+import { formatMatrix, linkText } from '../src/verify/matrix.js';
+import { refutedClaims } from '../src/verify/refuted.js';
 import { cleanup, cli, tempDir } from './helpers.js';
 import { REFUTED_WHY, type ReviewFixture, reviewFixture } from './review-fixture.js';
 

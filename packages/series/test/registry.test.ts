@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runProcess } from '../src/proc.js';
-import { startEmbeddedRegistry } from '../src/registry.js';
-import { fetchPackument, normaliseRegistryUrl, pingRegistry } from '../src/registry-client.js';
+import { runProcess } from '../src/lib/proc.js';
+import { startEmbeddedRegistry } from '../src/lib/registry.js';
+import { fetchPackument, normaliseRegistryUrl, pingRegistry } from '../src/lib/registry-client.js';
 import { cleanup, HANG_GUARD_MS, tempDir, write } from './helpers.js';
 
 afterEach(cleanup);

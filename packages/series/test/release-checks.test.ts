@@ -4,8 +4,8 @@ import {
   type DependencyView,
   runAttw,
   runPublint,
-} from '../src/release-checks.js';
-import { moduleExports, moduleImports } from '../src/release-symbols.js';
+} from '../src/release/checks.js';
+import { moduleExports, moduleImports } from '../src/release/symbols.js';
 import { cleanup, HANG_GUARD_MS, tempDir, write } from './helpers.js';
 
 afterEach(cleanup);

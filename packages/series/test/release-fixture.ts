@@ -6,8 +6,8 @@
  */
 import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { git } from '../src/git.js';
-import { runProcess } from '../src/proc.js';
+import { git } from '../src/lib/git.js';
+import { runProcess } from '../src/lib/proc.js';
 import { tempDir, write } from './helpers.js';
 
 const ROOT_DEV = JSON.parse(

@@ -2,10 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { git } from '../src/git.js';
-import { startEmbeddedRegistry } from '../src/registry.js';
-import { fetchPackument } from '../src/registry-client.js';
-import { type ReleaseRecord, readReleaseRecord } from '../src/release-record.js';
+import { git } from '../src/lib/git.js';
+import { startEmbeddedRegistry } from '../src/lib/registry.js';
+import { fetchPackument } from '../src/lib/registry-client.js';
+import { type ReleaseRecord, readReleaseRecord } from '../src/release/record.js';
 import { cleanup, cli, HANG_GUARD_MS } from './helpers.js';
 import { makeReleaseWorkspace, P1, P2_GOOD } from './release-fixture.js';
 

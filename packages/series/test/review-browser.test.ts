@@ -19,12 +19,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { refutedAtPatch } from '../src/refuted.js';
-import { loadReview, type ReviewModel } from '../src/review-model.js';
-import { buildSite, type Served, serveSite } from '../src/review-site.js';
-import { WORDS } from '../src/verdict.js';
-import { type VerifyReport, verify } from '../src/verify.js';
-import { loadWorkspace, type Workspace } from '../src/workspace.js';
+import { loadReview, type ReviewModel } from '../src/review/model.js';
+import { buildSite, type Served, serveSite } from '../src/review/site.js';
+import { loadWorkspace, type Workspace } from '../src/series/workspace.js';
+import { refutedAtPatch } from '../src/verify/refuted.js';
+import { WORDS } from '../src/verify/verdict.js';
+import { type VerifyReport, verify } from '../src/verify/verify.js';
 import { HANG_GUARD_MS } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -23,13 +23,13 @@ import {
   to_dmesg,
   trace_lanes,
 } from '@lockstep/kernel';
-import { expectedMatrix, type ReproducerMeta } from '../src/expect.js';
-import type { Explored, ReproOutcome } from '../src/reproducers.js';
-import type { StepTrace } from '../src/review-traces.js';
-import { withScratch } from '../src/scratch.js';
-import { readPatchInfos } from '../src/steps.js';
-import { compare, type StepResult, type VerifyReport } from '../src/verify.js';
-import { loadWorkspace } from '../src/workspace.js';
+import type { Explored, ReproducerMeta, ReproOutcome } from '../src/lib/reproducers.js';
+import { withScratch } from '../src/lib/scratch.js';
+import type { StepTrace } from '../src/review/traces.js';
+import { readPatchInfos } from '../src/series/steps.js';
+import { loadWorkspace } from '../src/series/workspace.js';
+import { expectedMatrix } from '../src/verify/expect.js';
+import { compare, type StepResult, type VerifyReport } from '../src/verify/verify.js';
 import { FIXTURES, makeWorkspace, PATCH2 } from './helpers.js';
 
 /** lockd frees the serv that rpciod then wakes: KASAN use-after-free in svc_wake_up. */

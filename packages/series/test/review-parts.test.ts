@@ -2,10 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { git } from '../src/git.js';
-import { diffstat, parsePatchDiff } from '../src/review-diff.js';
-import { highlightHunk, highlightLines, splitHighlighted } from '../src/review-highlight.js';
-import { interleavingSvg, type LanesJson, MAX_SLOTS } from '../src/review-svg.js';
+import { git } from '../src/lib/git.js';
+import { diffstat, parsePatchDiff } from '../src/review/diff.js';
+import { highlightHunk, highlightLines, splitHighlighted } from '../src/review/highlight.js';
+import { interleavingSvg, type LanesJson, MAX_SLOTS } from '../src/review/svg.js';
 import { FIXTURES } from './helpers.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

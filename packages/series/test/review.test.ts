@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadReview } from '../src/review-model.js';
-import { buildSite, SITE_MARKER, serveSite } from '../src/review-site.js';
-import { loadWorkspace } from '../src/workspace.js';
+import { loadReview } from '../src/review/model.js';
+import { buildSite, SITE_MARKER, serveSite } from '../src/review/site.js';
+import { loadWorkspace } from '../src/series/workspace.js';
 import { cleanup, cli, tempDir } from './helpers.js';
 import { type ReviewFixture, reviewFixture } from './review-fixture.js';
 

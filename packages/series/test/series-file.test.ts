@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SeriesFailure } from '../src/errors.js';
-import { parseSeries, renderSeries } from '../src/series-file.js';
+import { SeriesFailure } from '../src/lib/errors.js';
+import { parseSeries, renderSeries } from '../src/series/series-file.js';
 
 function failure(text: string): SeriesFailure {
   try {

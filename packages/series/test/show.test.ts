@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LanesJson } from '../src/review-svg.js';
-import { textInterleaving } from '../src/show-lanes.js';
+import type { LanesJson } from '../src/review/svg.js';
+import { textInterleaving } from '../src/show/lanes.js';
 import { cleanup, cli } from './helpers.js';
 import { type ReviewFixture, reviewFixture } from './review-fixture.js';
 

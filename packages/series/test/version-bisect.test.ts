@@ -6,11 +6,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runProcess } from '../src/proc.js';
-import { type RegistryHandle, startEmbeddedRegistry } from '../src/registry.js';
-import { versionBisect } from '../src/version-bisect.js';
-import { parseBisectLog } from '../src/version-bisect-log.js';
-import { installSandbox } from '../src/version-bisect-sandbox.js';
+import { versionBisect } from '../src/bisect/version-bisect.js';
+import { parseBisectLog } from '../src/bisect/version-bisect-log.js';
+import { installSandbox } from '../src/bisect/version-bisect-sandbox.js';
+import { runProcess } from '../src/lib/proc.js';
+import { type RegistryHandle, startEmbeddedRegistry } from '../src/lib/registry.js';
 import { cli, HANG_GUARD_MS, makeWorkspace, tempDir, write } from './helpers.js';
 
 const REPRO_CLI = `#!/usr/bin/env node

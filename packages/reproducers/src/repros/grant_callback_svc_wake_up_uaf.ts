@@ -3,46 +3,29 @@
  * after the last umount freed it. Found by the explorer; fixed by patch 6 (nlmsvc_ref).
  */
 import { HZ } from '@lockstep/kernel';
-import {
-  closeFile,
-  fcntlLock,
-  fcntlUnlock,
-  NlmClient,
-  nfsMount,
-  nfsUmount,
-  openExport,
-  scenario,
-} from '@lockstep/machine';
+import { closeFile, fcntlUnlock, nfsUmount, scenario } from '@lockstep/machine';
+import { spawnHolderAndBlockedClient } from '../blocked-client.js';
 import { explored } from '../define.js';
-import { FH, Flag } from '../util.js';
+import { FH } from '../util.js';
 
 const ID = 'grant-callback-svc-wake-up-uaf';
 
 /**
- * Every task just runs: no sleeps to widen a window. Flags only order the steps a tester
- * would run one after the other (lock, then the client blocks, then unlock and umount).
+ * Every task just runs: no sleeps to widen a window. Once the client is blocked, the holder
+ * unlocks and umounts; the client waits for its GRANTED.
  */
-const sc = scenario({}, (m) => {
-  const client = new NlmClient(m, 'client-b');
-  const locked = new Flag('locked');
-  const answered = new Flag<string>('answered');
-  m.spawn_user('app', function* () {
-    yield* nfsMount();
-    const f = yield* openExport(FH);
-    yield* fcntlLock(f);
-    locked.set(true);
-    yield* answered.wait();
-    yield* fcntlUnlock(f);
-    yield* nfsUmount();
-    yield* closeFile(f);
-  });
-  client.spawn('p', function* () {
-    yield* locked.wait();
-    const status = yield* client.nlmLock({ fh: FH }, { block: true });
-    answered.set(status);
-    if (status === 'blocked') yield* client.waitGranted({ fh: FH }, 60 * HZ);
-  });
-});
+const sc = scenario({}, (m) =>
+  spawnHolderAndBlockedClient(m, {
+    *thenHolder(f) {
+      yield* fcntlUnlock(f);
+      yield* nfsUmount();
+      yield* closeFile(f);
+    },
+    *thenClient(client, status) {
+      if (status === 'blocked') yield* client.waitGranted({ fh: FH }, 60 * HZ);
+    },
+  }),
+);
 
 /** Bounded exhaustive search after the fix: about 3.5 s at step 6 on the 2-core machine. */
 export const UAF_SCHEDULES = 3000;

@@ -3,46 +3,27 @@
  * unresponsive client it is granting a lock to. Present at every step of this series.
  */
 import { HZ, msleep } from '@lockstep/kernel';
-import {
-  closeFile,
-  fcntlLock,
-  fcntlUnlock,
-  NlmClient,
-  nfsMount,
-  nfsUmount,
-  openExport,
-  pmSuspend,
-  scenario,
-} from '@lockstep/machine';
+import { closeFile, fcntlUnlock, nfsUmount, pmSuspend, scenario } from '@lockstep/machine';
+import { spawnHolderAndBlockedClient } from '../blocked-client.js';
 import { single } from '../define.js';
-import { FH, Flag } from '../util.js';
 
 const ID = 'suspend-during-granted-ping';
 
-const sc = scenario({}, (m) => {
-  // A client that stopped answering calls from the server (it still sends its own).
-  const client = new NlmClient(m, 'client-b', { responsive: false });
-  const locked = new Flag('locked');
-  const answered = new Flag<string>('answered');
-  m.spawn_user('app', function* () {
-    yield* nfsMount();
-    const f = yield* openExport(FH);
-    yield* fcntlLock(f);
-    locked.set(true);
-    yield* answered.wait();
-    // lockd grants the blocked lock and, binding the client's host, pings it: the ping
-    // retries for about a minute. Suspend two seconds into it.
-    yield* fcntlUnlock(f);
-    yield* msleep(2 * HZ);
-    yield* pmSuspend();
-    yield* closeFile(f);
-    yield* nfsUmount();
-  });
-  client.spawn('p', function* () {
-    yield* locked.wait();
-    answered.set(yield* client.nlmLock({ fh: FH }, { block: true }));
-  });
-});
+const sc = scenario({}, (m) =>
+  spawnHolderAndBlockedClient(m, {
+    // A client that stopped answering calls from the server (it still sends its own).
+    clientOptions: { responsive: false },
+    *thenHolder(f) {
+      // lockd grants the blocked lock and, binding the client's host, pings it: the ping
+      // retries for about a minute. Suspend two seconds into it.
+      yield* fcntlUnlock(f);
+      yield* msleep(2 * HZ);
+      yield* pmSuspend();
+      yield* closeFile(f);
+      yield* nfsUmount();
+    },
+  }),
+);
 
 export const suspendDuringGrantedPing = single({
   id: ID,

@@ -1,0 +1,115 @@
+/** The `review` and `show` commands of the lockstep CLI (registered by program.ts). */
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { SeriesUsageError } from '../lib/errors.js';
+import { parseStep } from '../series/steps.js';
+import type { Workspace } from '../series/workspace.js';
+import { formatShow } from '../show/show.js';
+import { defaultReportFile, loadReview } from './model.js';
+import { buildSite, serveSite } from './site.js';
+
+export interface ReviewCommandContext {
+  cwd: string;
+  stdout: (text: string) => void;
+  progress: (line: string) => void;
+  workspace: () => Promise<Workspace>;
+  /** Whether stdout is a terminal that takes colour (auto mode of --color). */
+  colorTerminal: boolean;
+}
+
+/** Default port of `lockstep review` (--port 0 picks a free one). */
+export const REVIEW_PORT = 4178;
+
+function parsePort(s: string): number {
+  const n = Number(s);
+  if (!/^\d+$/.test(s) || n > 65535)
+    throw new SeriesUsageError(`--port must be a number from 0 to 65535, got '${s}'`);
+  return n;
+}
+
+/** Resolve until SIGINT or SIGTERM (the server runs until then). */
+function untilStopped(): Promise<void> {
+  return new Promise((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+export function addReviewCommands(program: Command, ctx: ReviewCommandContext): void {
+  program
+    .command('review')
+    .summary('build the review site from the verify report and serve it on 127.0.0.1')
+    .description(
+      "Build a static site from the verify report (.lockstep/verify.json) and the series: an index of the steps with their subjects, package versions and a strip of reproducer outcomes, and a page per patch with its refuted claims at the top (the claim, how the run still crashes, the message's explanation and the interleaving), its message and trailers, diffstat and highlighted diff, every reproducer's outcome before and after (crash, clean exhausted, or clean searched) with the kernel's report, a picture of each crash's interleaving, and its Perfetto trace to download. Pages link to each other (patch-N.html) and take the keyboard: right/left or j/k for the next and previous patch, u for the index. The site loads nothing from the network. Without --out it is written to .lockstep/review and served until interrupted.",
+    )
+    .option('--report <file>', 'the verify report (default: .lockstep/verify.json)')
+    .option(
+      '--out <dir>',
+      'only write the site to DIR (a new or empty directory, or an earlier site)',
+    )
+    .option('--port <n>', `port to serve on (default ${REVIEW_PORT}; 0 picks a free one)`)
+    .action(async (opts: { report?: string; out?: string; port?: string }) => {
+      const port = opts.port === undefined ? REVIEW_PORT : parsePort(opts.port);
+      const ws = await ctx.workspace();
+      const file = resolve(ctx.cwd, opts.report ?? defaultReportFile(ws.root));
+      const model = await loadReview(ws, file);
+      for (const w of model.warnings) ctx.progress(`warning: ${w}`);
+      const dir = opts.out ? resolve(ctx.cwd, opts.out) : join(ws.root, '.lockstep', 'review');
+      const site = buildSite(model, dir);
+      for (const f of site.missing) ctx.progress(`warning: trace file ${f} is missing`);
+      ctx.progress(
+        `site written to ${site.dir} in ${site.ms} ms: ${site.pages.length} pages (${Math.round(site.pageBytes / 1024)} KiB), ${site.pictures} interleavings, ${site.traces} trace files`,
+      );
+      if (opts.out !== undefined) {
+        ctx.stdout(`${join(site.dir, 'index.html')}\n`);
+        return;
+      }
+      const served = await serveSite(site.dir, port);
+      ctx.stdout(`serving ${served.url} (Ctrl-C to stop)\n`);
+      await untilStopped();
+      await served.close();
+    });
+
+  program
+    .command('show')
+    .summary("show a step like git show, then its reproducers' reports")
+    .description(
+      "Print a step in the terminal: the patch's header and message, the claims to fix a reproducer that it makes or records as refuted (with how the run still crashes), diffstat and diff, every reproducer's outcome before and after it from the verify report (crash, clean exhausted: a proof within a stated space, or clean searched: evidence, not proof), then the report of each crash the patch changes or names, with the end of its interleaving and its Perfetto trace. Step 0 shows the base's outcomes.",
+    )
+    .argument('<step>', 'N or step-N (0 is the base)')
+    .option('--report <file>', 'the verify report (default: .lockstep/verify.json)')
+    .option('--no-diff', 'leave out the diff')
+    .option('--events <n>', 'events of each interleaving to print (default 24; 0 for none)')
+    .option('--color <when>', 'colour: auto (a terminal), always or never', 'auto')
+    .action(
+      async (
+        stepArg: string,
+        opts: { report?: string; diff: boolean; events?: string; color: string },
+      ) => {
+        if (!['auto', 'always', 'never'].includes(opts.color))
+          throw new SeriesUsageError(`--color must be auto, always or never, got '${opts.color}'`);
+        let events: number | undefined;
+        if (opts.events !== undefined) {
+          if (!/^\d+$/.test(opts.events))
+            throw new SeriesUsageError(`--events must be a number, got '${opts.events}'`);
+          events = Number(opts.events);
+        }
+        const ws = await ctx.workspace();
+        const file = resolve(ctx.cwd, opts.report ?? defaultReportFile(ws.root));
+        const model = await loadReview(ws, file);
+        const step = parseStep(
+          stepArg,
+          model.steps.slice(1).map((s) => s.patch!.info),
+        );
+        const color =
+          opts.color === 'always' ||
+          (opts.color === 'auto' && ctx.colorTerminal && process.env.NO_COLOR === undefined);
+        ctx.stdout(formatShow(model, step, { color, diff: opts.diff, events }));
+      },
+    );
+}
