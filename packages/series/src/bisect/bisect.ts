@@ -75,7 +75,7 @@ export async function bisect(
   if (!(from < to))
     throw new SeriesUsageError(`bisect needs --from before --to (got ${from} and ${to})`);
   await materialise(ws, { dir: opts.dir, force: opts.force, log });
-  await ensureTreeDeps(opts.dir, log);
+  await ensureTreeDeps(opts.dir, log, ws.root);
   await checkoutStep(opts.dir, 0, last, true);
   await buildForRepro(opts.dir);
   const known = (await listReproducers(opts.dir)).map((r) => r.id);

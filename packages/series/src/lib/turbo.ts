@@ -8,28 +8,28 @@ export function turboCacheDir(dir: string): string {
   return `${dir}.turbo-cache`;
 }
 
-/**
- * The turbo arguments of a step: every workspace package but the lockstep CLI itself (which
- * no patch touches and the main tree's tests cover).
- */
+/** The turbo arguments of a step's tasks (names, or `package#task` ids) in a tree. */
 export function stepTurboArgs(dir: string, tasks: readonly string[]): string[] {
   return [
     'node_modules/turbo/bin/turbo',
     'run',
     ...tasks,
-    '--filter=!@lockstep/series',
     '--output-logs=errors-only',
     `--cache-dir=${turboCacheDir(dir)}`,
   ];
 }
+
+/**
+ * The environment of a step's turbo run in verify and bisect: builds without declaration
+ * files (tsup.shared.ts), which only typechecking and publishing need. Release builds keep them.
+ */
+export const STEP_ENV: Readonly<Record<string, string>> = { LOCKSTEP_NO_DTS: '1' };
 
 /** Build the reproducers and everything they depend on at the checked-out step (bisect). */
 export function buildForReproducers(dir: string): Promise<ProcResult> {
   return runProcess(
     'node',
     [...stepTurboArgs(dir, ['build']), '--filter=@lockstep/reproducers...'],
-    {
-      cwd: dir,
-    },
+    { cwd: dir, env: { ...STEP_ENV } },
   );
 }

@@ -52,7 +52,7 @@ export async function prepareWork(tree: string, work: string, log: (l: string) =
   copyFileSync(join(tree, '.git', 'info', 'exclude'), join(work, '.git', 'info', 'exclude'));
   await treeGit(work, ['checkout', '--quiet', '--force', '-B', RELEASE_BRANCH, stepTag(0)]);
   await treeGit(work, ['clean', '--quiet', '-fdx', '-e', 'node_modules']);
-  await ensureTreeDeps(work, log);
+  await ensureTreeDeps(work, log, tree);
 }
 
 /** The author date of a step's commit, used as the release commits' dates (reproducible). */

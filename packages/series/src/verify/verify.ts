@@ -10,7 +10,7 @@ import {
 } from '../lib/reproducers.js';
 import { withScratch } from '../lib/scratch.js';
 import { ensureTreeDeps } from '../lib/tree-deps.js';
-import { stepTurboArgs } from '../lib/turbo.js';
+import { STEP_ENV, stepTurboArgs } from '../lib/turbo.js';
 import {
   clearStepTraces,
   collectStepTraces,
@@ -24,10 +24,8 @@ import { readPatchInfos } from '../series/steps.js';
 import { computeVersions } from '../series/versions.js';
 import type { Workspace } from '../series/workspace.js';
 import { type Expectation, expectedMatrix } from './expect.js';
+import { stepTaskIds } from './step-tasks.js';
 import { type CellVerdict, verdictOf, WORDS } from './verdict.js';
-
-/** The turbo tasks every step runs in the tree: build, the packages' tests, the reproducers. */
-export const STEP_TASKS = ['build', 'test', 'repro'] as const;
 
 export interface StepBuild {
   ok: boolean;
@@ -105,13 +103,13 @@ function parseTurbo(out: string): Pick<StepBuild, 'tasks' | 'cached' | 'failed'>
 }
 
 /** Build the step, run the packages' tests and the reproducers, through turbo's cache. */
-async function runStep(dir: string): Promise<StepBuild> {
+async function runStep(dir: string, tasks: readonly string[]): Promise<StepBuild> {
   // The results file is ignored by git, so a checkout keeps the last step's: never read that.
   rmSync(join(dir, REPRO_RESULTS), { force: true });
   rmSync(join(dir, REPRO_TRACES), { recursive: true, force: true });
   // A failed test must not stop the reproducers: they run whenever the build succeeded.
-  const args = [...stepTurboArgs(dir, STEP_TASKS), '--continue=dependencies-successful'];
-  const r = await runProcess('node', args, { cwd: dir });
+  const args = [...stepTurboArgs(dir, tasks), '--continue=dependencies-successful'];
+  const r = await runProcess('node', args, { cwd: dir, env: { ...STEP_ENV } });
   const out = r.stdout + r.stderr;
   const t = parseTurbo(out);
   return { ok: r.code === 0, ms: r.ms, ...t, detail: r.code === 0 ? [] : tail(out, 30) };
@@ -174,17 +172,19 @@ export async function verify(ws: Workspace, opts: VerifyOptions): Promise<Verify
     };
   });
   await materialise(ws, { dir: opts.dir, force: opts.force, log });
-  await ensureTreeDeps(opts.dir, log);
+  await ensureTreeDeps(opts.dir, log, ws.root);
   const last = infos.length;
   const steps: StepResult[] = [];
   let metas: ReproducerMeta[] | null = null;
   const tracesDir = opts.tracesDir ?? join(dirname(opts.dir), 'traces');
   clearStepTraces(tracesDir);
+  const tasks = await stepTaskIds(opts.dir, last);
+  log(`every step runs ${tasks.join(', ')} (and the builds they need)`);
   for (let step = 0; step <= last; step++) {
     const info: PatchInfo | undefined = infos[step - 1];
     await checkoutStep(opts.dir, step, last, true);
     log(`step ${step}/${last}: ${info ? info.subject : 'base'}: build, test, reproducers`);
-    const build = await runStep(opts.dir);
+    const build = await runStep(opts.dir, tasks);
     let outcomes: ReproOutcome[] = [];
     let traces: StepTrace[] = [];
     try {
