@@ -1,7 +1,7 @@
 /**
  * lockstep-repro: run reproducers and print their outcomes.
  *
- *   lockstep-repro [ids...] [--json] [--budget-ms N] [--out FILE] [--trace-dir DIR]
+ *   lockstep-repro [ids...] [--json] [--jobs N] [--budget-ms N] [--out FILE] [--trace-dir DIR]
  *   lockstep-repro --list [--json]
  *   lockstep-repro <id> --replay SCHEDULE [--json] [--trace-dir DIR]
  *
@@ -9,10 +9,12 @@
  * 2 for a usage error.
  */
 import { writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LockstepUsageError } from '@lockstep/kernel';
 import { machineDirFrom, shadowedModelPackages } from './installed.js';
+import { runReproducersInProcesses } from './parallel.js';
 import { verdictText } from './portfolio.js';
 import { replayReproducer, reproducers, runReproducers, selectReproducers } from './registry.js';
 import { checkTraceDir, writeTraces } from './trace-out.js';
@@ -30,7 +32,7 @@ export interface Io {
 }
 
 const USAGE = [
-  'usage: lockstep-repro [ids...] [--json] [--budget-ms N] [--out FILE] [--trace-dir DIR]',
+  'usage: lockstep-repro [ids...] [--json] [--jobs N] [--budget-ms N] [--out FILE] [--trace-dir DIR]',
   '       lockstep-repro --list [--json]',
   '       lockstep-repro <id> --replay SCHEDULE [--json] [--trace-dir DIR]',
   '',
@@ -39,6 +41,8 @@ const USAGE = [
   'budgets and states its verdict: crash (which phase found it, after how many schedules),',
   'clean, exhausted (every schedule of a stated space ran: proof within that space only) or',
   'clean, searched (the budgets ran out with no failure: evidence, not proof).',
+  '  --jobs N           run N reproducers at a time, each in its own process (a number, or',
+  '                     "auto" for one per CPU; default 1); the outcomes are the same',
   '  --budget-ms N      wall-clock budget of the whole run for explorations (default: none,',
   '                     so runs are bounded by schedule counts and deterministic)',
   '  --out FILE         also write the JSON outcomes to FILE',
@@ -55,13 +59,14 @@ interface Args {
   list: boolean;
   help: boolean;
   budgetMs?: number;
+  jobs: number;
   out?: string;
   replay?: string;
   traceDir?: string;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { ids: [], json: false, list: false, help: false };
+  const a: Args = { ids: [], json: false, list: false, help: false, jobs: 1 };
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--'))
@@ -98,6 +103,14 @@ function parseArgs(argv: readonly string[]): Args {
         a.budgetMs = n;
         break;
       }
+      case '--jobs': {
+        const v = take();
+        const n = v === 'auto' ? availableParallelism() : Number(v);
+        if (v !== 'auto' && (!/^[0-9]+$/.test(v) || !Number.isSafeInteger(n) || n <= 0))
+          throw new LockstepUsageError(`--jobs must be a positive integer or 'auto', got '${v}'`);
+        a.jobs = n;
+        break;
+      }
       case '--out':
         a.out = take();
         break;
@@ -116,6 +129,8 @@ function parseArgs(argv: readonly string[]): Args {
     throw new LockstepUsageError('--replay needs exactly one reproducer id');
   if (a.list && (a.ids.length > 0 || a.replay !== undefined))
     throw new LockstepUsageError('--list takes no ids');
+  if (a.jobs > 1 && a.budgetMs !== undefined)
+    throw new LockstepUsageError('--jobs takes no --budget-ms (a budget is for one process)');
   if (a.list && a.traceDir !== undefined)
     throw new LockstepUsageError('--list takes no --trace-dir');
   return a;
@@ -172,8 +187,17 @@ function formatReplay(o: Outcome): string {
   return `${parts.join('\n')}\n`;
 }
 
-/** The CLI: parse, run, print; the exit status. */
-export function main(argv: readonly string[], io: Io): number {
+/** Print the outcomes of a run, write them where asked; the exit status. */
+function report(args: Args, outs: Outcome[], io: Io): number {
+  const json = `${JSON.stringify({ outcomes: outs }, null, 2)}\n`;
+  if (args.out !== undefined) writeFileSync(args.out, json);
+  if (args.traceDir !== undefined) writeTraces(args.traceDir, outs);
+  io.out(args.json ? json : formatTable(outs));
+  return 0;
+}
+
+/** The CLI: parse, run, print; the exit status (a promise with --jobs above 1). */
+export function main(argv: readonly string[], io: Io): number | Promise<number> {
   let args: Args;
   try {
     args = parseArgs(argv);
@@ -217,14 +241,14 @@ export function main(argv: readonly string[], io: Io): number {
       return 0;
     }
     const list = selectReproducers(args.ids);
+    if (args.jobs > 1) {
+      const cli = join(packageDir(), 'dist', 'cli.js');
+      const ids = list.map((r) => r.id);
+      return runReproducersInProcesses(cli, ids, args.jobs).then((outs) => report(args, outs, io));
+    }
     const runOpts: { budgetMs?: number } = {};
     if (args.budgetMs !== undefined) runOpts.budgetMs = args.budgetMs;
-    const outs = runReproducers(list, runOpts);
-    const json = `${JSON.stringify({ outcomes: outs }, null, 2)}\n`;
-    if (args.out !== undefined) writeFileSync(args.out, json);
-    if (args.traceDir !== undefined) writeTraces(args.traceDir, outs);
-    io.out(args.json ? json : formatTable(outs));
-    return 0;
+    return report(args, runReproducers(list, runOpts), io);
   } catch (e) {
     if (e instanceof LockstepUsageError) {
       io.err(`lockstep-repro: ${e.message}\n${USAGE.split('\n')[0]}\n`);

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { main, reproducerIds } from '../src/index.js';
-
-function cli(...argv: string[]): { code: number; out: string; err: string } {
-  let out = '';
-  let err = '';
-  const code = main(argv, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-}
+import { reproducerIds } from '../src/index.js';
+import { cli, cliAsync } from './run-cli.js';
 
 describe('lockstep-repro', () => {
   it('rejects an unknown id with exit status 2, listing the valid ids', () => {
@@ -61,5 +55,27 @@ describe('lockstep-repro', () => {
     const r = cli('suspend-during-granted-ping', '--replay', 'v1:');
     expect(r.code).toBe(0);
     expect(r.out).toContain('Freezing of tasks failed after 20.00 seconds');
+  });
+
+  it('--jobs runs each reproducer in its own process, with the outcomes of one process', async () => {
+    // A clean portfolio (every phase runs), a crash on the default schedule, one found by PCT.
+    const ids = [
+      'lockd-freezer-idle',
+      'suspend-during-granted-ping',
+      'grant-callback-svc-wake-up-uaf',
+    ];
+    const noMs = (text: string) =>
+      (JSON.parse(text).outcomes as { ms?: number }[]).map(({ ms: _ms, ...o }) => o);
+    const one = cli(...ids, '--json');
+    const two = await cliAsync(...ids, '--json', '--jobs', '2');
+    expect(two.code, two.err).toBe(0);
+    expect(noMs(two.out).map((o) => (o as { id: string }).id)).toEqual(ids);
+    expect(noMs(two.out)).toEqual(noMs(one.out));
+  });
+
+  it('rejects a bad --jobs', () => {
+    expect(cli('--jobs', '0').err).toContain("--jobs must be a positive integer or 'auto'");
+    expect(cli('--jobs', 'many').code).toBe(2);
+    expect(cli('--jobs', '2', '--budget-ms', '100').err).toContain('--jobs takes no --budget-ms');
   });
 });

@@ -5,7 +5,6 @@ import { replay } from '@lockstep/kernel';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   getReproducer,
-  main,
   replayReproducer,
   reproducerIds,
   runReproducer,
@@ -15,6 +14,7 @@ import {
   traceWindow,
   writeTraces,
 } from '../src/index.js';
+import { cli } from './run-cli.js';
 
 const CLEAN = 'lockd-freezer-idle';
 
@@ -59,13 +59,6 @@ function tmp(): string {
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-
-function cli(...argv: string[]): { code: number; out: string; err: string } {
-  let out = '';
-  let err = '';
-  const code = main(argv, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-}
 
 describe('traces of crashing outcomes', () => {
   it('writes a Perfetto trace, lanes and dmesg for each crash, and nothing for a clean run', () => {
