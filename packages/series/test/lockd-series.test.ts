@@ -4,28 +4,24 @@
  * patch trailers imply (the claims minus the refutations the series records). Runs only in the main tree (a materialised tree has no patches/, so
  * this test skips itself there instead of recursing), and not when LOCKSTEP_SKIP_SERIES=1.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadWorkspace } from '../src/series/workspace.js';
+import { describe, expect, it } from 'vitest';
 import { formatMatrix } from '../src/verify/matrix.js';
-import { verify } from '../src/verify/verify.js';
 import { HANG_GUARD_MS } from './helpers.js';
+import { seriesReportOfThisRun } from './series-run.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const enabled =
   existsSync(join(root, 'patches', 'series')) && process.env.LOCKSTEP_SKIP_SERIES !== '1';
 
 describe.runIf(enabled)('the lockd series (lockstep verify)', () => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'lockstep-verify-')), 'tree');
-  afterAll(() => rmSync(dirname(dir), { recursive: true, force: true }));
-
   it(
     'builds and tests every step, and the matrix matches the trailers',
     async () => {
-      const report = await verify(await loadWorkspace(root), { dir });
+      // From a fresh tree, once per test run (the browser test shares it: series-run.ts).
+      const { report } = await seriesReportOfThisRun(root);
       const matrix = formatMatrix(report);
       expect(report.problems, matrix).toEqual([]);
       expect(report.steps.map((s) => s.step)).toEqual([0, 1, 2, 3, 4, 5, 6]);

@@ -8,12 +8,12 @@
  * (the paths are printed). The page load times are printed, not asserted.
  *
  * The report comes from `lockstep verify`. An earlier run's report is used only when it is
- * good: format 2, ok, of this very base and series, with its traces there. Otherwise the test
- * runs verify itself (cold, minutes; warm, seconds) into .lockstep/review-test/. Skipped, with
+ * good: format 2, ok, of this very base and series, with its traces there. Otherwise it uses
+ * this test run's verify, shared with the end-to-end verify test (series-run.ts). Skipped, with
  * the reason, when chromium is not installed (never in CI, where it fails instead) or when
  * LOCKSTEP_SKIP_SERIES=1 leaves no good report.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,8 +24,9 @@ import { buildSite, type Served, serveSite } from '../src/review/site.js';
 import { loadWorkspace, type Workspace } from '../src/series/workspace.js';
 import { refutedAtPatch } from '../src/verify/refuted.js';
 import { WORDS } from '../src/verify/verdict.js';
-import { type VerifyReport, verify } from '../src/verify/verify.js';
+import type { VerifyReport } from '../src/verify/verify.js';
 import { HANG_GUARD_MS } from './helpers.js';
+import { seriesReportOfThisRun } from './series-run.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = [
@@ -65,18 +66,11 @@ function goodReport(ws: Workspace, file: string): VerifyReport | null {
 
 async function seriesReport(log: (l: string) => void): Promise<string | null> {
   const ws = await loadWorkspace(root);
-  for (const file of [join(root, '.lockstep', 'verify.json'), join(work, 'verify.json')])
-    if (goodReport(ws, file) !== null) return file;
+  const file = join(root, '.lockstep', 'verify.json');
+  if (goodReport(ws, file) !== null) return file;
   if (process.env.LOCKSTEP_SKIP_SERIES === '1') return null;
-  log('no good verify report of this series: running lockstep verify for the browser test');
-  const report = await verify(ws, {
-    dir: join(work, 'tree'),
-    tracesDir: join(work, 'traces'),
-    log,
-  });
-  const file = join(work, 'verify.json');
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  return file;
+  log("no good verify report of this series: using this test run's verify");
+  return (await seriesReportOfThisRun(root, log)).file;
 }
 
 const cleanups: Array<() => Promise<void> | void> = [];
