@@ -40,10 +40,9 @@ function nodeModulesDirs(root: string): string[] {
  * across file systems). The workspace links (`@lockstep/x -> ../../packages/x`) are relative,
  * so in the tree they point at the tree's packages. Only when the lockfiles are the same.
  */
-async function linkWorkspaceDeps(dir: string, from: string): Promise<boolean> {
+async function linkWorkspaceDeps(dir: string, from: string, lock: string): Promise<boolean> {
   if (!existsSync(join(from, 'node_modules', '.package-lock.json'))) return false;
-  if (!existsSync(join(from, 'package-lock.json')) || lockHash(from) !== lockHash(dir))
-    return false;
+  if (!existsSync(join(from, 'package-lock.json')) || lockHash(from) !== lock) return false;
   for (const nm of nodeModulesDirs(dir)) rmSync(join(dir, nm), { recursive: true, force: true });
   for (const nm of nodeModulesDirs(from)) {
     if (!existsSync(join(dir, nm, '..'))) continue; // a package the tree does not have
@@ -81,7 +80,7 @@ export async function ensureTreeDeps(
   const stamp = join(dir, STAMP);
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want) return false;
   const started = performance.now();
-  if (from !== undefined && (await linkWorkspaceDeps(dir, from))) {
+  if (from !== undefined && (await linkWorkspaceDeps(dir, from, want))) {
     rmSync(stamp, { force: true }); // linked from a tree: its stamp is the same inode
     writeFileSync(stamp, want);
     const secs = ((performance.now() - started) / 1000).toFixed(1);

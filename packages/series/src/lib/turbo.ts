@@ -30,6 +30,6 @@ export function buildForReproducers(dir: string): Promise<ProcResult> {
   return runProcess(
     'node',
     [...stepTurboArgs(dir, ['build']), '--filter=@lockstep/reproducers...'],
-    { cwd: dir, env: { ...STEP_ENV } },
+    { cwd: dir, env: STEP_ENV },
   );
 }

@@ -86,7 +86,7 @@ function readChangesets(tree: string): Map<string, string> {
 }
 
 /** packages/NAME/package.json files, read as written by the step's patches. */
-function readPackages(tree: string, where: string): Map<string, Pkg> {
+export function readPackages(tree: string, where: string): Map<string, Pkg> {
   const out = new Map<string, Pkg>();
   const root = join(tree, 'packages');
   let dirs: string[] = [];

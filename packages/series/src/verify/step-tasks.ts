@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename } from 'node:path';
 import { stepTag, treeGit } from '../series/tree.js';
+import { readPackages } from '../series/versions.js';
 
 /**
  * Packages whose tests are the tool's own, not a step's: the kernel core, the reproducers and
@@ -13,26 +13,6 @@ export const TOOL_PACKAGES: readonly string[] = [
   '@lockstep/reproducers',
   '@lockstep/series',
 ];
-
-interface TreePackage {
-  dir: string;
-  name: string;
-  scripts: Record<string, string>;
-}
-
-function treePackages(tree: string): TreePackage[] {
-  const root = join(tree, 'packages');
-  return readdirSync(root)
-    .sort()
-    .filter((d) => existsSync(join(root, d, 'package.json')))
-    .map((d) => {
-      const pj = JSON.parse(readFileSync(join(root, d, 'package.json'), 'utf8')) as {
-        name: string;
-        scripts?: Record<string, string>;
-      };
-      return { dir: d, name: pj.name, scripts: pj.scripts ?? {} };
-    });
-}
 
 /** The package folders any patch of the series changes (step 0 to the last step). */
 async function patchedDirs(tree: string, last: number): Promise<Set<string>> {
@@ -59,7 +39,11 @@ async function patchedDirs(tree: string, last: number): Promise<Set<string>> {
  */
 export async function stepTaskIds(tree: string, last: number): Promise<string[]> {
   const patched = await patchedDirs(tree, last);
-  const pkgs = treePackages(tree);
+  const pkgs = [...readPackages(tree, 'in the tree').entries()].map(([name, p]) => ({
+    name,
+    dir: basename(p.dir),
+    scripts: (p.json as { scripts?: Record<string, string> }).scripts ?? {},
+  }));
   const tests = pkgs.filter(
     (p) => p.scripts.test !== undefined && (!TOOL_PACKAGES.includes(p.name) || patched.has(p.dir)),
   );

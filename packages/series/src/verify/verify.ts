@@ -109,7 +109,7 @@ async function runStep(dir: string, tasks: readonly string[]): Promise<StepBuild
   rmSync(join(dir, REPRO_TRACES), { recursive: true, force: true });
   // A failed test must not stop the reproducers: they run whenever the build succeeded.
   const args = [...stepTurboArgs(dir, tasks), '--continue=dependencies-successful'];
-  const r = await runProcess('node', args, { cwd: dir, env: { ...STEP_ENV } });
+  const r = await runProcess('node', args, { cwd: dir, env: STEP_ENV });
   const out = r.stdout + r.stderr;
   const t = parseTurbo(out);
   return { ok: r.code === 0, ms: r.ms, ...t, detail: r.code === 0 ? [] : tail(out, 30) };
