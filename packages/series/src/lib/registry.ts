@@ -76,7 +76,8 @@ function verdaccioMain(): string {
     pkg = requireHere('verdaccio/package.json') as { version?: string };
   } catch {
     throw new SeriesFailure('verdaccio is not installed next to lockstep', [
-      `run npm install (lockstep pins verdaccio ${VERDACCIO_VERSION})`,
+      `the embedded registry needs verdaccio ${VERDACCIO_VERSION}, an optional peer dependency of @lockstep/series: npm install verdaccio@${VERDACCIO_VERSION} next to it (a clone's npm install has it)`,
+      'or give --registry URL to use a registry that is already running',
     ]);
   }
   if (pkg.version !== VERDACCIO_VERSION)
