@@ -136,6 +136,43 @@ export function formatServing(
   return `${lines.join('\n')}\n`;
 }
 
+export interface ServeOptions {
+  /** The registry's directory (storage/ and config.yaml): .lockstep/registry. */
+  dir: string;
+  /** The release record, for the names of the packages it published. */
+  recordFile: string;
+  port: number;
+  /** The package under test, named with the reproducers in the install commands. */
+  pkg: string;
+  stdout: (text: string) => void;
+  progress: (line: string) => void;
+  /** Resolves when the registry should stop. */
+  interrupted: () => Promise<void>;
+}
+
+/** Serve the embedded registry read-only until `interrupted` resolves; print how to use it. */
+export async function serveRegistry(o: ServeOptions): Promise<void> {
+  if (!existsSync(join(o.dir, 'storage')))
+    throw new SeriesFailure(`nothing has been released to the embedded registry (${o.dir})`, [
+      'run `lockstep release` first',
+    ]);
+  const reg = await startEmbeddedRegistry({ dir: o.dir, port: o.port, log: o.progress });
+  try {
+    const record = readReleaseRecord(o.recordFile, 'embedded');
+    const scope = o.pkg.startsWith('@') ? o.pkg.split('/')[0]! : '@lockstep';
+    const docs = await scopeDocs(reg.url, scope, Object.keys(record?.versions ?? {}));
+    if (!docs.some((d) => d.name === o.pkg))
+      throw new SeriesUsageError(`the registry has no ${o.pkg}`, [
+        `packages there: ${docs.map((d) => d.name).join(', ') || 'none'}`,
+      ]);
+    o.stdout(formatServing(reg.url, o.dir, publishedSteps(docs), o.pkg));
+    await o.interrupted();
+    o.progress('stopping the registry');
+  } finally {
+    await reg.stop();
+  }
+}
+
 /** Register `lockstep registry`. */
 export function addRegistryCommand(program: Command, ctx: RegistryCommandContext): void {
   program
@@ -159,25 +196,14 @@ export function addRegistryCommand(program: Command, ctx: RegistryCommandContext
       if (!/^\d+$/.test(opts.port) || port > 65535)
         throw new SeriesUsageError(`--port '${opts.port}' is not a port number (0 to 65535)`);
       const ws = await ctx.workspace();
-      const dir = join(ws.root, '.lockstep', 'registry');
-      if (!existsSync(join(dir, 'storage')))
-        throw new SeriesFailure(`nothing has been released to the embedded registry (${dir})`, [
-          'run `lockstep release` first',
-        ]);
-      const reg = await startEmbeddedRegistry({ dir, port, log: ctx.progress });
-      try {
-        const record = readReleaseRecord(join(ws.root, '.lockstep', 'releases.json'), 'embedded');
-        const scope = opts.package.startsWith('@') ? opts.package.split('/')[0]! : '@lockstep';
-        const docs = await scopeDocs(reg.url, scope, Object.keys(record?.versions ?? {}));
-        if (!docs.some((d) => d.name === opts.package))
-          throw new SeriesUsageError(`the registry has no ${opts.package}`, [
-            `packages there: ${docs.map((d) => d.name).join(', ') || 'none'}`,
-          ]);
-        ctx.stdout(formatServing(reg.url, dir, publishedSteps(docs), opts.package));
-        await (ctx.interrupted ?? waitForSignal)();
-        ctx.progress('interrupted: stopping the registry');
-      } finally {
-        await reg.stop();
-      }
+      await serveRegistry({
+        dir: join(ws.root, '.lockstep', 'registry'),
+        recordFile: join(ws.root, '.lockstep', 'releases.json'),
+        port,
+        pkg: opts.package,
+        stdout: ctx.stdout,
+        progress: ctx.progress,
+        interrupted: ctx.interrupted ?? waitForSignal,
+      });
     });
 }
