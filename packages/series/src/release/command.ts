@@ -242,7 +242,13 @@ export async function runVersionBisect(
     registry = { url, dir: '', npmrc: null, stop: async () => {} };
     record = ws === null ? null : readReleaseRecord(releaseRecordFile(ws.root), url);
   } else {
-    const ws = await ctx.workspace();
+    const ws = await ctx.workspace().catch((e: unknown) => {
+      if (!(e instanceof SeriesUsageError)) throw e;
+      throw new SeriesUsageError(e.message, [
+        ...e.details,
+        'outside a clone, bisect the versions of a running registry: give --registry URL',
+      ]);
+    });
     const recordFile = releaseRecordFile(ws.root);
     const dir = registryDir(ws.root);
     if (!existsSync(join(dir, 'storage')))
