@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runProcess } from '../src/lib/proc.js';
-import { startEmbeddedRegistry } from '../src/lib/registry.js';
+import { type RegistryHandle, startEmbeddedRegistry } from '../src/lib/registry.js';
 import { fetchPackument, normaliseRegistryUrl, pingRegistry } from '../src/lib/registry-client.js';
 import { serveRegistry } from '../src/registry/command.js';
 import { cleanup, HANG_GUARD_MS, tempDir, write } from './helpers.js';
@@ -17,6 +17,34 @@ function minimalPackage(dir: string, version: string, extra: object = {}): void 
     `${JSON.stringify({ name: '@demo/tiny', version, main: 'index.js', license: 'MIT', ...extra })}\n`,
   );
   write(dir, 'index.js', 'module.exports = 1;\n');
+}
+
+/** npm publish `pkg` to an embedded registry started with publish: true, as lockstep does. */
+async function publishWith(reg: RegistryHandle, pkg: string): Promise<void> {
+  const r = await runProcess(
+    'npm',
+    ['publish', '--registry', reg.url, '--userconfig', reg.npmrc!],
+    {
+      cwd: pkg,
+    },
+  );
+  expect(r.code, r.stderr).toBe(0);
+}
+
+/** A registry holding @demo/tiny versions stamped with the steps that published them. */
+async function stampedRegistry(versions: [string, number][]): Promise<string> {
+  const dir = tempDir('lockstep-registry-');
+  const reg = await startEmbeddedRegistry({ dir, publish: true });
+  try {
+    for (const [version, step] of versions) {
+      const pkg = join(dir, `pkg-${version}`);
+      minimalPackage(pkg, version, { lockstep: { step, patch: null, subject: `s${step}` } });
+      await publishWith(reg, pkg);
+    }
+  } finally {
+    await reg.stop();
+  }
+  return dir;
 }
 
 describe('the embedded registry', () => {
@@ -80,12 +108,7 @@ describe('the embedded registry', () => {
       const pkg = join(dir, 'pkg');
       minimalPackage(pkg, '2.0.0');
       try {
-        const r = await runProcess(
-          'npm',
-          ['publish', '--registry', first.url, '--userconfig', first.npmrc!],
-          { cwd: pkg },
-        );
-        expect(r.code, r.stderr).toBe(0);
+        await publishWith(first, pkg);
       } finally {
         await first.stop();
       }
@@ -104,25 +127,10 @@ describe('the embedded registry', () => {
   it(
     'lockstep registry serves on the port asked for until interrupted, with the npmrc line and install commands',
     async () => {
-      const dir = tempDir('lockstep-registry-');
-      const first = await startEmbeddedRegistry({ dir, publish: true });
-      try {
-        for (const [version, step] of [
-          ['1.0.0', 0],
-          ['1.1.0', 2],
-        ] as const) {
-          const pkg = join(dir, `pkg-${version}`);
-          minimalPackage(pkg, version, { lockstep: { step, patch: null, subject: `s${step}` } });
-          const r = await runProcess(
-            'npm',
-            ['publish', '--registry', first.url, '--userconfig', first.npmrc!],
-            { cwd: pkg },
-          );
-          expect(r.code, r.stderr).toBe(0);
-        }
-      } finally {
-        await first.stop();
-      }
+      const dir = await stampedRegistry([
+        ['1.0.0', 0],
+        ['1.1.0', 2],
+      ]);
       const port = await new Promise<number>((resolve) => {
         const srv = createServer().listen(0, '127.0.0.1', () => {
           const p = (srv.address() as { port: number }).port;

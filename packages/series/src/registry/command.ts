@@ -9,6 +9,7 @@ import { MACHINE_PACKAGE, REPRODUCERS_PACKAGE } from '../bisect/version-bisect.j
 import { SeriesFailure, SeriesUsageError } from '../lib/errors.js';
 import { startEmbeddedRegistry, VERDACCIO_VERSION } from '../lib/registry.js';
 import { fetchPackument, type Packument, searchScope } from '../lib/registry-client.js';
+import { parsePort, untilStopped } from '../lib/serve.js';
 import { readReleaseRecord } from '../release/record.js';
 import type { Workspace } from '../series/workspace.js';
 
@@ -79,18 +80,6 @@ async function scopeDocs(url: string, scope: string, recorded: string[]): Promis
   names.add(MACHINE_PACKAGE).add(REPRODUCERS_PACKAGE);
   const docs = await Promise.all([...names].sort().map((n) => fetchPackument(url, n)));
   return docs.filter((d): d is Packument => d !== null);
-}
-
-function waitForSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve();
-    };
-    process.on('SIGINT', done);
-    process.on('SIGTERM', done);
-  });
 }
 
 /** The text `lockstep registry` prints once the registry answers. */
@@ -192,9 +181,7 @@ export function addRegistryCommand(program: Command, ctx: RegistryCommandContext
       '@lockstep/lockd',
     )
     .action(async (opts: { port: string; package: string }) => {
-      const port = Number(opts.port);
-      if (!/^\d+$/.test(opts.port) || port > 65535)
-        throw new SeriesUsageError(`--port '${opts.port}' is not a port number (0 to 65535)`);
+      const port = parsePort(opts.port);
       const ws = await ctx.workspace();
       await serveRegistry({
         dir: join(ws.root, '.lockstep', 'registry'),
@@ -203,7 +190,7 @@ export function addRegistryCommand(program: Command, ctx: RegistryCommandContext
         pkg: opts.package,
         stdout: ctx.stdout,
         progress: ctx.progress,
-        interrupted: ctx.interrupted ?? waitForSignal,
+        interrupted: ctx.interrupted ?? untilStopped,
       });
     });
 }
