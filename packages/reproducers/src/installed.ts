@@ -1,8 +1,11 @@
 /**
  * Which copies of the model packages a reproducer runs against. A user who installs
- * `@lockstep/lockd@x` next to `@lockstep/reproducers` can get a @lockstep/machine that needs
+ * `@lockstep/lockd@x` next to `@lockstep/reproducers` could get a @lockstep/machine that needs
  * another lockd; npm then nests that lockd under machine, and the reproducer would silently
- * test the nested copy instead of x. This finds such shadowed copies so the CLI can refuse.
+ * test the nested copy instead of x. machine now takes the model packages as peers, which
+ * npm does not nest, but a project can still hold two copies (a lockd with its own nested
+ * sunrpc, when the project pins another sunrpc). This finds shadowed copies so the CLI can
+ * refuse.
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -46,6 +49,23 @@ export function shadowedModelPackages(machineDir: string, projectDir: string): s
       `${name}: the project has ${mine.version} (${mine.dir}) but @lockstep/machine runs on ` +
         `${machines.version} (${machines.dir})`,
     );
+  }
+  if (problems.length > 0) return problems;
+  // The model packages machine runs on must share their copies too: a lockd with its own
+  // nested sunrpc would run on another sunrpc than machine's.
+  for (const user of MODEL_PACKAGES) {
+    const at = locate(user, machineDir);
+    if (at === null) continue;
+    for (const name of MODEL_PACKAGES) {
+      if (name === user) continue;
+      const theirs = locate(name, at.dir);
+      const machines = locate(name, machineDir);
+      if (theirs === null || machines === null || theirs.dir === machines.dir) continue;
+      problems.push(
+        `${name}: @lockstep/machine runs on ${machines.version} (${machines.dir}) but ` +
+          `${user}@${at.version} uses ${theirs.version} (${theirs.dir})`,
+      );
+    }
   }
   return problems;
 }

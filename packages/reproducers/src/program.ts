@@ -230,8 +230,9 @@ export function main(argv: readonly string[], io: Io): number | Promise<number> 
         [
           'the reproducers would not run on the packages this project installed:',
           ...shadowed.map((p) => `  ${p}`),
-          '  install the @lockstep/machine published at the same step as that package',
-          '  (npm view @lockstep/machine versions; lockstep bisect --package does this)',
+          '  install the package under test and the reproducers only (npm install',
+          '  @lockstep/lockd@VERSION @lockstep/reproducers): npm adds @lockstep/machine and the',
+          '  model packages of that step as peers and dependencies, one copy of each',
         ].join('\n'),
       );
     if (args.replay !== undefined) {

@@ -42,6 +42,19 @@ describe('shadowed model packages', () => {
     expect(shadowedModelPackages(machineDirFrom(p)!, p)).toEqual([]);
   });
 
+  it('reports a model package that another model package has its own copy of', () => {
+    const p = project();
+    pkg(p, '@lockstep/lockd', '0.3.0');
+    pkg(p, '@lockstep/sunrpc', '0.1.0');
+    pkg(p, '@lockstep/machine', '0.1.0');
+    pkg(join(p, 'node_modules', '@lockstep', 'lockd'), '@lockstep/sunrpc', '0.3.0');
+    const problems = shadowedModelPackages(machineDirFrom(p)!, p);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(
+      /^@lockstep\/sunrpc: @lockstep\/machine runs on 0\.1\.0 .* but @lockstep\/lockd@0\.3\.0 uses 0\.3\.0/,
+    );
+  });
+
   it('finds no machine where none is installed', () => {
     expect(machineDirFrom(project())).toBeNull();
   });

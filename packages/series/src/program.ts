@@ -5,6 +5,7 @@ import { bisect } from './bisect/bisect.js';
 import { SeriesError, SeriesFailure } from './lib/errors.js';
 import { requireGit } from './lib/git.js';
 import { withScratch } from './lib/scratch.js';
+import { addRegistryCommand } from './registry/command.js';
 import {
   addReleaseCommand,
   addVersionBisectOptions,
@@ -326,6 +327,7 @@ export async function run(argv: readonly string[], ioIn: Partial<CliIO> = {}): P
   const releaseCtx = { cwd: io.cwd, stdout: io.stdout, progress, json, workspace };
   addVersionBisectOptions(program);
   addReleaseCommand(program, releaseCtx);
+  addRegistryCommand(program, { stdout: io.stdout, progress, workspace });
 
   addReviewCommands(program, {
     cwd: io.cwd,

@@ -1,20 +1,50 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runProcess } from '../src/lib/proc.js';
-import { startEmbeddedRegistry } from '../src/lib/registry.js';
+import { type RegistryHandle, startEmbeddedRegistry } from '../src/lib/registry.js';
 import { fetchPackument, normaliseRegistryUrl, pingRegistry } from '../src/lib/registry-client.js';
+import { serveRegistry } from '../src/registry/command.js';
 import { cleanup, HANG_GUARD_MS, tempDir, write } from './helpers.js';
 
 afterEach(cleanup);
 
-function minimalPackage(dir: string, version: string): void {
+function minimalPackage(dir: string, version: string, extra: object = {}): void {
   write(
     dir,
     'package.json',
-    `${JSON.stringify({ name: '@demo/tiny', version, main: 'index.js', license: 'MIT' })}\n`,
+    `${JSON.stringify({ name: '@demo/tiny', version, main: 'index.js', license: 'MIT', ...extra })}\n`,
   );
   write(dir, 'index.js', 'module.exports = 1;\n');
+}
+
+/** npm publish `pkg` to an embedded registry started with publish: true, as lockstep does. */
+async function publishWith(reg: RegistryHandle, pkg: string): Promise<void> {
+  const r = await runProcess(
+    'npm',
+    ['publish', '--registry', reg.url, '--userconfig', reg.npmrc!],
+    {
+      cwd: pkg,
+    },
+  );
+  expect(r.code, r.stderr).toBe(0);
+}
+
+/** A registry holding @demo/tiny versions stamped with the steps that published them. */
+async function stampedRegistry(versions: [string, number][]): Promise<string> {
+  const dir = tempDir('lockstep-registry-');
+  const reg = await startEmbeddedRegistry({ dir, publish: true });
+  try {
+    for (const [version, step] of versions) {
+      const pkg = join(dir, `pkg-${version}`);
+      minimalPackage(pkg, version, { lockstep: { step, patch: null, subject: `s${step}` } });
+      await publishWith(reg, pkg);
+    }
+  } finally {
+    await reg.stop();
+  }
+  return dir;
 }
 
 describe('the embedded registry', () => {
@@ -78,12 +108,7 @@ describe('the embedded registry', () => {
       const pkg = join(dir, 'pkg');
       minimalPackage(pkg, '2.0.0');
       try {
-        const r = await runProcess(
-          'npm',
-          ['publish', '--registry', first.url, '--userconfig', first.npmrc!],
-          { cwd: pkg },
-        );
-        expect(r.code, r.stderr).toBe(0);
+        await publishWith(first, pkg);
       } finally {
         await first.stop();
       }
@@ -95,6 +120,47 @@ describe('the embedded registry', () => {
       } finally {
         await second.stop();
       }
+    },
+    HANG_GUARD_MS,
+  );
+
+  it(
+    'lockstep registry serves on the port asked for until interrupted, with the npmrc line and install commands',
+    async () => {
+      const dir = await stampedRegistry([
+        ['1.0.0', 0],
+        ['1.1.0', 2],
+      ]);
+      const port = await new Promise<number>((resolve) => {
+        const srv = createServer().listen(0, '127.0.0.1', () => {
+          const p = (srv.address() as { port: number }).port;
+          srv.close(() => resolve(p));
+        });
+      });
+      let out = '';
+      let stop!: () => void;
+      const stopped = new Promise<void>((r) => {
+        stop = r;
+      });
+      const url = `http://127.0.0.1:${port}/`;
+      const serving = serveRegistry({
+        dir,
+        recordFile: join(dir, 'no-record.json'),
+        port,
+        pkg: '@demo/tiny',
+        stdout: (t) => {
+          out += t;
+          stop();
+        },
+        progress: () => {},
+        interrupted: () => stopped.then(async () => pingRegistry(url)),
+      });
+      await serving;
+      expect(out).toContain(`  @demo:registry=${url}\n`);
+      expect(out).toContain('  step 0  npm install @demo/tiny@1.0.0   # s0\n');
+      expect(out).toContain('  step 1  npm install @demo/tiny@1.0.0\n');
+      expect(out).toContain('  step 2  npm install @demo/tiny@1.1.0   # s2\n');
+      await expect(pingRegistry(url)).rejects.toThrow(/is not reachable/);
     },
     HANG_GUARD_MS,
   );

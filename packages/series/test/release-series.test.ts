@@ -5,7 +5,7 @@
  * step bisect. Runs only in the main tree (a materialised tree has no patches/), and not when
  * LOCKSTEP_SKIP_SERIES=1.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,8 +19,9 @@ import { startEmbeddedRegistry } from '../src/lib/registry.js';
 import { fetchPackument, fetchTarball } from '../src/lib/registry-client.js';
 import type { ReproOutcome } from '../src/lib/reproducers.js';
 import { withScratch } from '../src/lib/scratch.js';
+import { npmrcLine, publishedSteps } from '../src/registry/command.js';
 import { tarballExports } from '../src/release/checks.js';
-import { release } from '../src/release/release.js';
+import { CLI_PACKAGE, release } from '../src/release/release.js';
 import { computeVersions } from '../src/series/versions.js';
 import { loadWorkspace } from '../src/series/workspace.js';
 import { HANG_GUARD_MS } from './helpers.js';
@@ -33,6 +34,18 @@ const enabled =
 // bisects follow the hang patch 5 introduces and patch 6 removes: clean up to 4, crash at 5.
 const HANG = 'lockd-down-kthread-stop-lost-wakeup';
 const LOCKD = '@lockstep/lockd';
+
+/** The `npm install` lines of the README's section on installing a step from the registry. */
+function readmeInstallCommands(): string[] {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const start = readme.indexOf('### Installing a step from the registry');
+  const end = readme.indexOf('\n#', start + 1);
+  return readme
+    .slice(start, end)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('npm install @lockstep/'));
+}
 
 describe.runIf(enabled)('the lockd series released as package versions', () => {
   const base = mkdtempSync(join(tmpdir(), 'lockstep-release-'));
@@ -87,25 +100,47 @@ describe.runIf(enabled)('the lockd series released as package versions', () => {
         expect(needed.filter((n) => baseSunrpc!.includes(n))).toEqual([]);
         expect(lockdDoc.versions[at(6, LOCKD)]!.lockstep?.step).toBe(6);
 
-        // As a user would: two lockd versions, each with the machine and reproducers of its step.
+        // What `lockstep registry` prints for each step is what the release published.
+        const docs = (
+          await Promise.all(Object.keys(record.versions).map((n) => fetchPackument(reg.url, n)))
+        ).filter((d) => d !== null);
+        const served = publishedSteps(docs);
+        expect(served.map((s) => s.versions)).toEqual(record.steps.map((s) => s.versions));
+
+        // As the README tells a user: the .npmrc line, then `npm install` of a lockd and the
+        // reproducers, nothing else; npm adds machine and the model packages (peers), and the
+        // set must be the one of lockd's step, one copy of each, and run.
+        const commands = readmeInstallCommands();
+        expect(commands.length).toBeGreaterThanOrEqual(2);
         const outcomes: ReproOutcome[] = [];
-        for (const step of [5, 6]) {
-          const dir = join(base, `user-${step}`);
+        for (const [i, command] of commands.entries()) {
+          const specs = command.split(' ').slice(2);
+          const lockd = specs.find((x) => x.startsWith(`${LOCKD}@`))!.slice(LOCKD.length + 1);
+          const step = record.steps.findIndex((s) => s.versions[LOCKD] === lockd);
+          expect(step, command).toBeGreaterThanOrEqual(0);
+          const dir = join(base, `user-${i}`);
           mkdirSync(dir);
-          writeFileSync(join(dir, '.npmrc'), `@lockstep:registry=${reg.url}\n`);
-          const names = [LOCKD, '@lockstep/machine', '@lockstep/reproducers'];
+          writeFileSync(join(dir, '.npmrc'), `${npmrcLine('@lockstep', reg.url)}\n`);
           const install = await runProcess(
             'npm',
-            ['install', '--no-audit', '--no-fund', ...names.map((n) => `${n}@${at(step, n)}`)],
-            { cwd: dir },
+            ['install', '--no-audit', '--no-fund', ...specs],
+            {
+              cwd: dir,
+            },
           );
           expect(install.code, install.stderr).toBe(0);
-          for (const [name, copies] of scopeCopies(dir, '@lockstep'))
+          const installed: Record<string, string> = {};
+          for (const [name, copies] of scopeCopies(dir, '@lockstep')) {
             expect(copies, name).toHaveLength(1);
+            installed[name] = copies[0]!.slice(copies[0]!.lastIndexOf('@') + 1);
+          }
+          const { [CLI_PACKAGE]: _cli, ...stepVersions } = record.steps[step]!.versions;
+          expect(installed, command).toEqual(stepVersions);
           const run = await runProcess('npx', ['lockstep-repro', HANG, '--json'], { cwd: dir });
           expect(run.code, run.stderr).toBe(0);
           outcomes.push((JSON.parse(run.stdout) as { outcomes: ReproOutcome[] }).outcomes[0]!);
         }
+        // The README installs the lockd of step 5 (the hang patch 5 brings in), then step 6's.
         expect(outcomes.map((o) => o.status)).toEqual(['crash', 'clean']);
         expect(outcomes[0]!.title).toBe('INFO: task hung in lockd_down');
 

@@ -4,6 +4,24 @@ import { SeriesFailure, SeriesUsageError } from '../lib/errors.js';
 import { runProcess, tail } from '../lib/proc.js';
 import type { ReproOutcome } from '../lib/reproducers.js';
 
+/**
+ * What npm exec and npm run hand their children that would steer the sandbox's own npm and
+ * npx: under `npx -p @lockstep/series lockstep ...`, npm_config_package would make the
+ * sandbox's `npx lockstep-repro` look for lockstep-repro in @lockstep/series.
+ */
+const SANDBOX_ENV: Record<string, undefined> = Object.fromEntries(
+  [
+    'npm_config_package',
+    'npm_config_call',
+    'npm_config_yes',
+    'npm_config_local_prefix',
+    'npm_command',
+    'npm_lifecycle_event',
+    'npm_lifecycle_script',
+    'npm_package_json',
+  ].map((k) => [k, undefined]),
+);
+
 /** What a sandbox installs: packages by exact version, and npm overrides for the rest. */
 export interface SandboxPlan {
   install: Record<string, string>;
@@ -75,7 +93,7 @@ export async function installSandbox(
   const r = await runProcess(
     'npm',
     ['install', '--save-exact', '--no-audit', '--no-fund', '--loglevel=error', ...specs],
-    { cwd: dir },
+    { cwd: dir, env: SANDBOX_ENV },
   );
   if (r.code !== 0)
     throw new SeriesFailure(
@@ -96,7 +114,10 @@ export async function installSandbox(
 
 /** `npx lockstep-repro <id> --json` in the sandbox: its one outcome. */
 export async function runSandboxReproducer(dir: string, id: string): Promise<ReproOutcome> {
-  const r = await runProcess('npx', ['--no', 'lockstep-repro', id, '--json'], { cwd: dir });
+  const r = await runProcess('npx', ['--no', 'lockstep-repro', id, '--json'], {
+    cwd: dir,
+    env: SANDBOX_ENV,
+  });
   if (r.code === 2)
     throw new SeriesUsageError(
       `lockstep-repro does not know reproducer '${id}'`,

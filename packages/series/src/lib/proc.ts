@@ -10,7 +10,8 @@ export interface ProcResult {
 
 export interface ProcOptions {
   cwd: string;
-  env?: Record<string, string>;
+  /** Variables to set; `undefined` removes one the child would inherit. */
+  env?: Record<string, string | undefined>;
   /** Called with each line the child writes to stderr (progress). */
   onStderrLine?: (line: string) => void;
 }
@@ -25,7 +26,14 @@ export function runProcess(
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       cwd: opts.cwd,
-      env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', FORCE_COLOR: '0', ...opts.env },
+      env: Object.fromEntries(
+        Object.entries({
+          ...process.env,
+          TURBO_TELEMETRY_DISABLED: '1',
+          FORCE_COLOR: '0',
+          ...opts.env,
+        }).filter(([, v]) => v !== undefined),
+      ),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];

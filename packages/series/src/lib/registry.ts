@@ -35,22 +35,24 @@ export interface EmbeddedRegistryOptions {
   dir: string;
   /** Log in and write an npmrc for publishing (release); bisect only reads. */
   publish?: boolean;
+  /** The port to listen on (default 0: a free port the kernel picks). */
+  port?: number;
   log?: (line: string) => void;
 }
 
 const requireHere = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
 
 /**
- * The server process: Verdaccio's programmatic runServer on 127.0.0.1 with a port the kernel
- * picks, reporting the port over IPC. It exits when its parent goes away (IPC disconnect), so a
+ * The server process: Verdaccio's programmatic runServer on 127.0.0.1 with the given port (0: one
+ * the kernel picks), reporting the port over IPC. It exits when its parent goes away (IPC disconnect), so a
  * killed lockstep never leaves a registry behind.
  */
 const SERVER = `
-const [main, config] = process.argv.slice(1);
+const [main, config, port] = process.argv.slice(1);
 process.on('disconnect', () => process.exit(0));
 process.on('SIGTERM', () => process.exit(0));
 require(main).runServer(config).then((app) => {
-  const server = app.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+  const server = app.listen(Number(port), '127.0.0.1', () => process.send({ port: server.address().port }));
   server.on('error', (e) => { console.error(e && e.stack || String(e)); process.exit(1); });
 }, (e) => { console.error(e && e.stack || String(e)); process.exit(1); });
 `;
@@ -76,7 +78,8 @@ function verdaccioMain(): string {
     pkg = requireHere('verdaccio/package.json') as { version?: string };
   } catch {
     throw new SeriesFailure('verdaccio is not installed next to lockstep', [
-      `run npm install (lockstep pins verdaccio ${VERDACCIO_VERSION})`,
+      `the embedded registry needs verdaccio ${VERDACCIO_VERSION}, an optional peer dependency of @lockstep/series: npm install verdaccio@${VERDACCIO_VERSION} next to it (a clone's npm install has it)`,
+      'or give --registry URL to use a registry that is already running',
     ]);
   }
   if (pkg.version !== VERDACCIO_VERSION)
@@ -142,7 +145,7 @@ export async function startEmbeddedRegistry(
   writeFileSync(join(dir, 'htpasswd'), `${REGISTRY_USER}:{SHA}${sha}:lockstep\n`, { mode: 0o600 });
   const logFile = join(dir, 'verdaccio.log');
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['-e', SERVER, main, config], {
+  const child = spawn(process.execPath, ['-e', SERVER, main, config, String(opts.port ?? 0)], {
     cwd: dir,
     stdio: ['ignore', fd, fd, 'ipc'],
     env: { ...process.env, NODE_ENV: 'production' },

@@ -22,7 +22,19 @@ type PublintFn = (o: {
 }) => Promise<{ messages: PublintMessage[] }>;
 type FormatFn = (m: PublintMessage, pkg: unknown) => string | undefined;
 
+/** Resolve an optional peer dependency of the CLI that the release checks need. */
+function resolveTool(spec: string, pkg: string): string {
+  try {
+    return requireHere.resolve(spec);
+  } catch {
+    throw new SeriesFailure(`${pkg} is not installed next to lockstep`, [
+      `lockstep release checks every package with publint and @arethetypeswrong/cli, optional peer dependencies of @lockstep/series: npm install ${pkg} (a clone's npm install has both)`,
+    ]);
+  }
+}
+
 async function loadPublint(): Promise<{ publint: PublintFn; formatMessage: FormatFn }> {
+  resolveTool('publint', 'publint');
   const main = pathToFileURL(requireHere.resolve('publint')).href;
   const utils = pathToFileURL(requireHere.resolve('publint/utils')).href;
   const [a, b] = await Promise.all([import(main), import(utils)]);
@@ -45,7 +57,7 @@ export async function runPublint(pkgDir: string): Promise<CheckResult> {
 }
 
 function attwBin(): string {
-  const pj = requireHere.resolve('@arethetypeswrong/cli/package.json');
+  const pj = resolveTool('@arethetypeswrong/cli/package.json', '@arethetypeswrong/cli');
   const bin = (JSON.parse(readFileSync(pj, 'utf8')) as { bin: Record<string, string> }).bin.attw!;
   return join(dirname(pj), bin);
 }

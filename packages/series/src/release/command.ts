@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type VersionBisectResult, versionBisect } from '../bisect/version-bisect.js';
 import { parseBisectLog } from '../bisect/version-bisect-log.js';
-import { SeriesFailure, SeriesUsageError } from '../lib/errors.js';
+import { SeriesError, SeriesFailure, SeriesUsageError } from '../lib/errors.js';
 import { type RegistryHandle, startEmbeddedRegistry, VERDACCIO_VERSION } from '../lib/registry.js';
 import { normaliseRegistryUrl, pingRegistry } from '../lib/registry-client.js';
 import { resolveTreeDir } from '../series/tree.js';
@@ -75,8 +75,7 @@ export function formatRelease(r: ReleaseRecord, recordFile: string | null): stri
     '',
     '+ published by this run   = already in the registry   ~ npm publish --dry-run only   ! failed   ? not published',
   );
-  if (others.length > 0)
-    lines.push(`not released (private, or the lockstep CLI): ${others.join(', ')}`);
+  if (others.length > 0) lines.push(`not released (private): ${others.join(', ')}`);
   const failed = r.steps.flatMap((s) => s.packages.filter((p) => p.status === 'failed'));
   for (const p of failed) {
     lines.push(`${p.name}@${p.version}: ${p.reason ?? 'failed'}`);
@@ -229,16 +228,28 @@ export async function runVersionBisect(
   }
   const pkg = opts.package ?? replay?.package ?? null;
   if (pkg === null) throw new SeriesUsageError('bisecting versions needs --package <name>');
-  const ws = await ctx.workspace();
   let registry: RegistryHandle;
   let record: ReleaseRecord | null = null;
-  const recordFile = releaseRecordFile(ws.root);
   if (opts.registry !== undefined) {
+    // Outside a clone (npx -p @lockstep/series) there is no workspace: the versions' own
+    // "lockstep" stamps say which step each comes from, and the release record is only a fallback.
+    const ws = await ctx.workspace().catch((e: unknown) => {
+      if (e instanceof SeriesError) return null;
+      throw e;
+    });
     const url = normaliseRegistryUrl(opts.registry);
     await pingRegistry(url);
     registry = { url, dir: '', npmrc: null, stop: async () => {} };
-    record = readReleaseRecord(recordFile, url);
+    record = ws === null ? null : readReleaseRecord(releaseRecordFile(ws.root), url);
   } else {
+    const ws = await ctx.workspace().catch((e: unknown) => {
+      if (!(e instanceof SeriesUsageError)) throw e;
+      throw new SeriesUsageError(e.message, [
+        ...e.details,
+        'outside a clone, bisect the versions of a running registry: give --registry URL',
+      ]);
+    });
+    const recordFile = releaseRecordFile(ws.root);
     const dir = registryDir(ws.root);
     if (!existsSync(join(dir, 'storage')))
       throw new SeriesFailure(`nothing has been released to the embedded registry (${dir})`, [

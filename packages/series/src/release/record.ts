@@ -23,7 +23,7 @@ export interface PackageRelease {
   status: PublishStatus;
   /** publint, attw --pack and lockstep's dependency-range check (absent when not run). */
   checks?: { publint?: CheckResult; attw?: CheckResult; dependencies?: CheckResult };
-  /** The internal dependency ranges it was published with. */
+  /** The internal dependency ranges it was published with (dependencies and peers). */
   dependencies?: Record<string, string>;
   /** Why it failed, or why it was not published. */
   reason?: string;

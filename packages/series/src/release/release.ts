@@ -43,7 +43,11 @@ import {
   type WorkPackage,
 } from './work.js';
 
-/** The lockstep CLI is not part of the series' releases (as in `lockstep verify`'s turbo runs). */
+/**
+ * The lockstep CLI. It is released like the packages of the series (when its version changes,
+ * at step 0 in practice), but built only at the steps that publish it: nothing in the series
+ * depends on it, and `lockstep verify`'s turbo runs leave it out too.
+ */
 export const CLI_PACKAGE = '@lockstep/series';
 /** Where `--dry-run` without `--registry` would publish: npm itself. */
 export const NPM_REGISTRY = 'https://registry.npmjs.org/';
@@ -71,7 +75,7 @@ function changedAt(steps: readonly VersionStep[], step: number): string[] {
   const now = steps[step]!.versions;
   const before = step === 0 ? {} : steps[step - 1]!.versions;
   return Object.keys(now)
-    .filter((n) => n !== CLI_PACKAGE && before[n] !== now[n])
+    .filter((n) => before[n] !== now[n])
     .sort();
 }
 
@@ -286,7 +290,11 @@ export async function release(ws: Workspace, opts: ReleaseOptions): Promise<Rele
         continue;
       }
       log(`step ${step}/${last} (${label}): ${bumped}: build`);
-      const buildMs = await buildStep(opts.workDir, pkgs.has(CLI_PACKAGE) ? [CLI_PACKAGE] : []);
+      const buildCli = toPublish.some((p) => p.name === CLI_PACKAGE);
+      const buildMs = await buildStep(
+        opts.workDir,
+        pkgs.has(CLI_PACKAGE) && !buildCli ? [CLI_PACKAGE] : [],
+      );
       for (const p of pkgs.values())
         if (!exportsCache.has(`${p.name}@${p.version}`))
           exportsCache.set(`${p.name}@${p.version}`, packageExports(p.dir));
@@ -295,7 +303,7 @@ export async function release(ws: Workspace, opts: ReleaseOptions): Promise<Rele
       const tc = performance.now();
       const views = new Map<string, DependencyView>();
       for (const p of pkgs.values()) {
-        if (p.private || p.name === CLI_PACKAGE) continue;
+        if (p.private) continue;
         const versions = new Set(await reg.versions(p.name));
         versions.add(p.version);
         views.set(p.name, {
@@ -315,9 +323,10 @@ export async function release(ws: Workspace, opts: ReleaseOptions): Promise<Rele
         ]);
         rec.checks = { publint, attw, dependencies: { ok: deps.ok, problems: deps.problems } };
         rec.dependencies = Object.fromEntries(
-          Object.entries((p.json.dependencies ?? {}) as Record<string, string>).filter(([d]) =>
-            views.has(d),
-          ),
+          Object.entries({
+            ...(p.json.dependencies as Record<string, string> | undefined),
+            ...(p.json.peerDependencies as Record<string, string> | undefined),
+          }).filter(([d]) => views.has(d)),
         );
         if (!publint.ok || !attw.ok || !deps.ok) {
           rec.status = 'failed';

@@ -2,6 +2,7 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { SeriesUsageError } from '../lib/errors.js';
+import { parsePort, untilStopped } from '../lib/serve.js';
 import { parseStep } from '../series/steps.js';
 import type { Workspace } from '../series/workspace.js';
 import { formatShow } from '../show/show.js';
@@ -19,26 +20,6 @@ export interface ReviewCommandContext {
 
 /** Default port of `lockstep review` (--port 0 picks a free one). */
 export const REVIEW_PORT = 4178;
-
-function parsePort(s: string): number {
-  const n = Number(s);
-  if (!/^\d+$/.test(s) || n > 65535)
-    throw new SeriesUsageError(`--port must be a number from 0 to 65535, got '${s}'`);
-  return n;
-}
-
-/** Resolve until SIGINT or SIGTERM (the server runs until then). */
-function untilStopped(): Promise<void> {
-  return new Promise((done) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      done();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-}
 
 export function addReviewCommands(program: Command, ctx: ReviewCommandContext): void {
   program

@@ -110,13 +110,25 @@ export function readPackages(tree: string, where: string): Map<string, Pkg> {
 /**
  * What `changeset version` does to a released package's dependency on another released
  * package (mirrors @changesets/apply-release-plan's versionPackage): the range is rewritten to
- * the new version, keeping its ^/~ prefix, when the new version leaves the range or the bump
- * is at least `updateInternalDependencies`. workspace:, file:, link: and `*` ranges stay.
+ * the new version, keeping its ^/~ prefix, when the new version leaves the range, or when it
+ * stays in range and the bump is at least `updateInternalDependencies` (for a peer dependency
+ * in range: unless `onlyUpdatePeerDependentsWhenOutOfRange` is set). workspace:, file:, link:
+ * and `*` ranges stay.
  */
-function updateRange(range: string, version: string, type: VersionType, minType: VersionType) {
+function updateRange(
+  field: string,
+  range: string,
+  version: string,
+  type: VersionType,
+  config: { minType: VersionType; onlyPeersOutOfRange: boolean },
+) {
   if (/^(workspace|file|link):/.test(range) || semver.validRange(range) === null) return range;
   if (new semver.Range(range).range === '') return range;
-  const update = !semver.satisfies(version, range) || LEVEL[type] >= LEVEL[minType];
+  const update = !semver.satisfies(version, range)
+    ? true
+    : field === 'peerDependencies'
+      ? !config.onlyPeersOutOfRange
+      : LEVEL[type] >= LEVEL[config.minType];
   return update ? `${getVersionRangeType(range)}${version}` : range;
 }
 
@@ -229,12 +241,12 @@ export async function computeVersions(ws: Workspace, scratch: string): Promise<V
           for (const dep of released) {
             const range = deps?.[dep.name];
             if (range === undefined) continue;
-            const now = updateRange(
-              range,
-              dep.newVersion,
-              dep.type,
-              config.updateInternalDependencies,
-            );
+            const now = updateRange(field, range, dep.newVersion, dep.type, {
+              minType: config.updateInternalDependencies,
+              onlyPeersOutOfRange:
+                config.___experimentalUnsafeOptions_WILL_CHANGE_IN_PATCH
+                  .onlyUpdatePeerDependentsWhenOutOfRange === true,
+            });
             const key = `${rel.name}\0${field}\0${dep.name}`;
             const written = ranges.get(key)?.written ?? range;
             if (now !== range) ranges.set(key, { written, now });
