@@ -250,7 +250,7 @@ export async function run(argv: readonly string[], ioIn: Partial<CliIO> = {}): P
     )
     .option(
       '--dir <dir>',
-      'where the tree goes (default: .lockstep/tree under the workspace root, which git ignores); inside the workspace only an ignored directory with no tracked files is accepted',
+      'where the tree goes (default: .lockstep/tree/<series> under the workspace root, which git ignores); inside the workspace only an ignored directory with no tracked files is accepted',
     )
     .option(
       '--force',
@@ -296,7 +296,10 @@ export async function run(argv: readonly string[], ioIn: Partial<CliIO> = {}): P
     .description(
       'Write the tree\'s commits after step-0 on branch "series" back to the series: one git format-patch file per commit in patches/<name>/ and patches/<name>/series listing them (its header and comments kept). A checkout followed by an export with no edits reproduces every file byte for byte. Refuses when the tree has uncommitted changes, when HEAD has commits off the series branch, or when patches/ changed since the tree was built or last exported.',
     )
-    .option('--dir <dir>', 'the tree to export (default: .lockstep/tree under the workspace root)')
+    .option(
+      '--dir <dir>',
+      'the tree to export (default: .lockstep/tree/<series> under the workspace root)',
+    )
     .option(
       '--force',
       'export even if patches/ changed since the tree was built, the tree has uncommitted changes or HEAD is off the series branch',

@@ -114,7 +114,12 @@ export async function commit(root: string, subject: string, date: string): Promi
   );
 }
 
-export async function formatPatch(root: string, rev: string, into: string, name: string): Promise<void> {
+export async function formatPatch(
+  root: string,
+  rev: string,
+  into: string,
+  name: string,
+): Promise<void> {
   const out = join(root, '.out');
   await git(['format-patch', '--quiet', '--no-signature', '--zero-commit', '-o', out, '-1', rev], {
     cwd: root,

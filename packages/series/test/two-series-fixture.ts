@@ -26,7 +26,7 @@ export const BUG_TITLE = 'KASAN: use-after-free Read in fake_wake_up';
 /** lockstep-repro of the stand-in reproducers: reads the lockd next to machine. */
 const REPRO_CLI = `#!/usr/bin/env node
 const { dirname } = require('node:path');
-const machine = dirname(require.resolve('@lockstep/machine/package.json'));
+const machine = dirname(dirname(require.resolve('@lockstep/machine')));
 const lockd = require(require.resolve('@lockstep/lockd', { paths: [machine] }));
 const [id] = process.argv.slice(2);
 if (id !== '${REPRO}') {
@@ -135,7 +135,12 @@ export async function makeTwoSeriesWorkspace(): Promise<string> {
     'turbo.json',
     '{\n  "tasks": {\n    "build": { "dependsOn": ["^build"], "outputs": ["dist/**"] }\n  }\n}\n',
   );
-  write(root, '.changeset/config.json', CHANGESET_CONFIG);
+  // As the real workspace: a peer that stays in range does not bump its dependent.
+  const config = JSON.parse(CHANGESET_CONFIG);
+  config.___experimentalUnsafeOptions_WILL_CHANGE_IN_PATCH = {
+    onlyUpdatePeerDependentsWhenOutOfRange: true,
+  };
+  write(root, '.changeset/config.json', `${JSON.stringify(config, null, 2)}\n`);
   write(root, '.gitignore', 'node_modules/\ndist/\n.lockstep/\n.turbo/\n.out/\n');
 
   write(root, 'packages/kernel/package.json', pkgJson('@lockstep/kernel'));

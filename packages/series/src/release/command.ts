@@ -96,7 +96,7 @@ export function addReleaseCommand(program: Command, ctx: ReleaseCommandContext):
     .command('release')
     .summary('publish every step of the series as package versions')
     .description(
-      `Walk the series in a release work tree (.lockstep/release/work, a clone of the materialised tree): after each patch, run \`changeset version\` to consume its changesets, build the step with turbo (tsup), check every package whose version changed with publint (strict), attw --pack and lockstep's dependency check (each internal range must accept the dependency's version at that step, and the lowest version it accepts must export every name the package imports), then npm publish them, dependencies first, each stamped with the step that produced it ("lockstep": {step, patch, subject} in package.json). The versions must match \`lockstep series\`. A check failure stops the release before anything of that step is published. Versions the registry already has are not published again; when it has them all, nothing is built. The record of what was and was not published goes to .lockstep/releases.json as the release goes. By default the registry is an embedded Verdaccio ${VERDACCIO_VERSION} on 127.0.0.1 (a free port, storage in .lockstep/registry, anonymous installs, publishing only with the login lockstep creates), stopped when the command ends.`,
+      `For every series (or the --series one), walk it in a release work tree of its own (.lockstep/release/<series>, a clone of the materialised tree): at step 0 put the series on its version line (the packages its header lists and their runtime dependents at N.0.0, ranges on them ^N.0.0 for peers and ~N.0.0 otherwise; a major bump of a changeset counts as minor), then after each patch run \`changeset version\` to consume its changesets, build the step with turbo (tsup), check every package whose version changed with publint (strict), attw --pack and lockstep's dependency check (each internal range must accept the dependency's version at that step, and the lowest version it accepts must export every name the package imports), then npm publish them with the series' name as dist-tag (npm install @lockstep/lockd@<series>), dependencies first, each stamped with the step that produced it ("lockstep": {series, step, patch, subject} in package.json). The versions must match \`lockstep series\`. A check failure stops the release before anything of that step is published. Versions the registry already has are not published again; when it has them all, nothing is built. The record of what was and was not published goes to .lockstep/releases.json (one record per registry and series) as the release goes. By default the registry is an embedded Verdaccio ${VERDACCIO_VERSION} on 127.0.0.1 (a free port, storage in .lockstep/registry, anonymous installs, publishing only with the login lockstep creates), stopped when the command ends.`,
     )
     .option(
       '--registry <url>',
@@ -106,8 +106,11 @@ export function addReleaseCommand(program: Command, ctx: ReleaseCommandContext):
       '--dry-run',
       `do everything but publish: npm publish --dry-run against --registry (default: npm itself, ${NPM_REGISTRY}); no record is written`,
     )
-    .option('--dir <dir>', 'the tree (default: .lockstep/tree under the workspace root)')
-    .option('--json', 'print the release record as JSON')
+    .option(
+      '--dir <dir>',
+      'the tree, with --series or a single series (default: .lockstep/tree/<series> under the workspace root)',
+    )
+    .option('--json', 'print the release records (one per series) as JSON')
     .option('--force', 'rebuild the tree even if it holds work that was not exported')
     .action(
       async (opts: {
@@ -181,7 +184,7 @@ export function addVersionBisectOptions(program: Command): void {
       "find the first step (or published version, with --package) where a reproducer's outcome changes",
     )
     .description(
-      `${cmd.description()}\n\nWith --package, bisect published versions instead of steps: install candidate versions of the package from the registry (default: the embedded one that \`lockstep release\` fills) into clean sandboxes, each with the @lockstep/machine and @lockstep/reproducers versions published at the same step (npm overrides pin every other @lockstep package to that step, so there is one copy of @lockstep/kernel), run \`npx lockstep-repro <reproducer> --json\` there, binary-search the published versions from --good to --bad in semver order, and print the first version whose outcome differs from --good's and the step (patch) that produced it.`,
+      `${cmd.description()}\n\nWith --package, bisect published versions instead of steps: install candidate versions of the package from the registry (default: the embedded one that \`lockstep release\` fills) into clean sandboxes, each with the @lockstep/machine and @lockstep/reproducers versions published at the same step (npm overrides pin every other @lockstep package to that step, so there is one copy of @lockstep/kernel), run \`npx lockstep-repro <reproducer> --json\` there, binary-search the published versions from --good to --bad in semver order, and print the first version whose outcome differs from --good's and the step (patch) that produced it. With --series, only the versions that series published are candidates, each installed with the machine and reproducers of the same series and step.`,
     )
     .option(
       '--package <name>',

@@ -9,7 +9,7 @@ import semver from 'semver';
 import { SeriesFailure } from '../lib/errors.js';
 import { git } from '../lib/git.js';
 import { applyFailure } from './apply-error.js';
-import { applyVersionLine, lineBump } from './version-line.js';
+import { applyVersionLine, lineBump, lineStart } from './version-line.js';
 import { readBaseFile, type Workspace } from './workspace.js';
 
 /** One changeset a patch carries (`.changeset/<id>.md`). */
@@ -260,6 +260,22 @@ export async function computeVersions(ws: Workspace, scratch: string): Promise<V
           }
         }
       }
+      // Changesets bumps a package whose peer dependency moves by a major (unless configured
+      // not to): on a version line that would publish into the next series' line.
+      const line = semver.major(lineStart(ws.versionLine));
+      const left = released.filter(
+        (rel) => semver.major(rel.oldVersion) === line && semver.major(rel.newVersion) !== line,
+      );
+      if (left.length > 0)
+        throw new SeriesFailure(
+          `patch ${patch.name}: the plan of step ${step} leaves version line ${line}`,
+          [
+            ...left.map(
+              (rel) => `${rel.name} ${rel.oldVersion} -> ${rel.newVersion} (${rel.type})`,
+            ),
+            'a dependent of a peer gets a major bump by default: set onlyUpdatePeerDependentsWhenOutOfRange in .changeset/config.json (___experimentalUnsafeOptions_WILL_CHANGE_IN_PATCH)',
+          ],
+        );
       bumps = released
         .map((rel) => ({
           name: rel.name,
