@@ -121,6 +121,16 @@ describe('bad series layouts, each refused before anything changes', () => {
     await unchanged(root);
   });
 
+  it('a series name npm would read as a version range (it is the dist-tag)', async () => {
+    const root = await makeWorkspace();
+    cpSync(join(root, 'patches/demo'), join(root, 'patches/v2'), { recursive: true });
+    await git(['add', '--all'], { cwd: root });
+    expect((await fails(root, 1, 'series')).split('\n')[0]).toBe(
+      'error: patches/v2: a series name is its npm dist-tag, and npm refuses a tag that reads as a version range',
+    );
+    await unchanged(root);
+  });
+
   it.each([
     [
       'Base',

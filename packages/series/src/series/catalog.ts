@@ -5,6 +5,7 @@
  */
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import semver from 'semver';
 import { SeriesFailure, SeriesUsageError } from '../lib/errors.js';
 import { parseSeries, parseSeriesHeader, type SeriesHeader } from './series-file.js';
 
@@ -82,6 +83,10 @@ export function listSeries(root: string): SeriesDef[] {
     else byLower.set(name.toLowerCase(), name);
     if (!NAME.test(name))
       problems.push(`patches/${name}: a series name is letters, digits, '.', '_' and '-'`);
+    else if (semver.validRange(name) !== null)
+      problems.push(
+        `patches/${name}: a series name is its npm dist-tag, and npm refuses a tag that reads as a version range`,
+      );
     if (!existsSync(join(patches, name, 'series')))
       problems.push(
         `patches/${name}/ has no series file (each directory under patches/ is a series: add patches/${name}/series or move the directory out)`,
