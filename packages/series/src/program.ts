@@ -42,9 +42,9 @@ comment lines before the first patch say what the series is:
   # Packages: @lockstep/sunrpc @lockstep/lockd                             (required)
   # Version-line: 1           (optional; default: the series' place in the sorted names)
 A patch may change only the packages its series lists. Each series publishes its packages
-and their runtime dependents on its own major version (line N: N.0.0 at step 0, then
-N.0.k), with the npm dist-tag <name>; packages no series patches keep their versions and
-are shared. --series NAME picks a series: series, verify, release and review take every
+and their runtime dependents on its own major version, its version line (line N: N.0.0 at
+step 0, then as its changesets say, a major bump counting as a minor one), with the npm
+dist-tag <name>; packages no series patches keep their versions and are shared. --series NAME picks a series: series, verify, release and review take every
 series by default; checkout, export, bisect and show need it when there are several.
 Trees go to .lockstep/tree/<name>, traces to .lockstep/traces/<name>.
 
@@ -167,7 +167,7 @@ export async function run(argv: readonly string[], ioIn: Partial<CliIO> = {}): P
   const program = new Command('lockstep');
   program
     .description(
-      'Work with the patch series of a lockstep workspace: list its steps and versions, check a step out as a git tree and export it back to patch files, verify every step against its reproducers, bisect, publish every step as package versions, and review the series in a browser or a terminal.',
+      'Work with the patch series of a lockstep workspace (one directory each under patches/): list them, their steps and versions, check a step out as a git tree and export it back to patch files, verify every step against its reproducers, bisect, publish every step as package versions, and review the series in a browser or a terminal.',
     )
     .option(
       '-C, --root <dir>',
@@ -194,9 +194,9 @@ export async function run(argv: readonly string[], ioIn: Partial<CliIO> = {}): P
 
   program
     .command('series')
-    .summary('list the steps, their patches and the package versions at each step')
+    .summary('list the series, their steps and patches, and the package versions at each step')
     .description(
-      "List the steps (0 = base, N = after patch N) with each patch's subject, its reproducer trailers and the version bumps of its changesets, then every workspace package's version at every step. Each step is versioned like a release: its patch's .changeset files are planned with @changesets/assemble-release-plan against the versions of the step before.",
+      "List each series (or the --series one): its name, title, base, packages, version line and dist-tag, then its steps (0 = base, N = after patch N) with each patch's subject, its reproducer trailers and the version bumps of its changesets, then every workspace package's version at every step. Each step is versioned like a release: its patch's .changeset files are planned with @changesets/assemble-release-plan against the versions of the step before.",
     )
     .option(
       '--json',
