@@ -6,6 +6,9 @@ import { cpSync, existsSync, readFileSync, renameSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { git } from '../src/lib/git.js';
+import { materialise } from '../src/series/materialise.js';
+import { treeGit } from '../src/series/tree.js';
+import { loadOneSeries } from '../src/series/workspace.js';
 import { cleanup, cli, DEMO_HEADER, makeWorkspace, SERIES_TEXT, write } from './helpers.js';
 
 afterEach(cleanup);
@@ -75,6 +78,24 @@ describe('two series in one workspace', () => {
     );
     const one = JSON.parse((await cli(root, 'series', '--series', 'other', '--json')).out);
     expect(one.series.map((s: { name: string }) => s.name)).toEqual(['other']);
+  });
+
+  it('replaces the tree of the old single-series layout, unless it holds unexported work', async () => {
+    const root = await makeWorkspace();
+    const old = join(root, '.lockstep', 'tree');
+    await materialise(await loadOneSeries(root), { dir: old }); // where the one tree used to be
+    write(old, 'packages/alpha/src/index.ts', 'changed\n');
+    const refused = await fails(root, 1, 'checkout', '1');
+    expect(refused.split('\n')[0]).toBe(
+      `error: ${old} is the tree of the old single-series layout and holds work that was not exported`,
+    );
+    expect(existsSync(join(old, '.git', 'lockstep.json'))).toBe(true);
+    await treeGit(old, ['checkout', '--', '.']);
+    const r = await cli(root, 'checkout', '1');
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain(`removing ${old}, the tree of the old single-series layout`);
+    expect(existsSync(join(old, '.git'))).toBe(false);
+    expect(existsSync(join(old, 'demo', '.git', 'lockstep.json'))).toBe(true);
   });
 
   it('defaults the version line to the place of the name', async () => {
