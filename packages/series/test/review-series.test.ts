@@ -58,6 +58,10 @@ describe('the review site of two series', () => {
       '<a href="compare-demo--other.html">demo and other</a> (both on demo 0.1)',
     );
     for (const s of ['demo', 'other'])
+      expect(readFileSync(join(out, s, 'index.html'), 'utf8')).toContain(
+        '<a href="../index.html" id="nav-front">lockstep review</a>',
+      );
+    for (const s of ['demo', 'other'])
       expect(readFileSync(join(out, s, 'patch-2.html'), 'utf8')).toContain(
         'alpha: count two and trail off when whispering',
       );

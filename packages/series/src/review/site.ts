@@ -66,7 +66,11 @@ function checkOutDir(dir: string, root: string): void {
 }
 
 /** Render the pages and copy what they link to into `tmp`. */
-function render(m: ReviewModel, tmp: string): Omit<SiteResult, 'dir' | 'ms'> {
+function render(
+  m: ReviewModel,
+  tmp: string,
+  front: string | null = null,
+): Omit<SiteResult, 'dir' | 'ms'> {
   const pictures = new Map<string, Picture | null>();
   const copies = new Map<string, string>(); // site path -> source
   const missing: string[] = [];
@@ -114,7 +118,7 @@ function render(m: ReviewModel, tmp: string): Omit<SiteResult, 'dir' | 'ms'> {
   };
   const files: Array<[string, string]> = [
     ['site.css', SITE_CSS],
-    ['index.html', indexPage(m)],
+    ['index.html', indexPage(m, front)],
   ];
   for (const s of m.steps)
     if (s.patch !== null) files.push([patchHref(s.step), patchPage(m, assets, s.step)]);
@@ -173,7 +177,7 @@ export function buildSeriesSites(models: readonly ReviewModel[], dir: string): S
     for (const m of models) {
       const sub = join(tmp, m.report.series);
       mkdirSync(sub);
-      const r = render(m, sub);
+      const r = render(m, sub, '../index.html');
       total.pages.push(...r.pages.map((p) => `${m.report.series}/${p}`));
       total.pictures += r.pictures;
       total.traces += r.traces;
