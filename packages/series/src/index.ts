@@ -39,6 +39,7 @@ export {
   type PackageRelease,
   type ReleaseRecord,
   readReleaseRecord,
+  readReleaseRecords,
   type StepRelease,
 } from './release/record.js';
 export {
@@ -48,15 +49,28 @@ export {
   release,
 } from './release/release.js';
 export { type ParsedPatch, parsePatchDiff } from './review/diff.js';
+export { comparePage, frontPage, stepChanges } from './review/front.js';
 export {
   defaultReportFile,
   loadReview,
   type ReviewModel,
 } from './review/model.js';
-export { buildSite, type Served, type SiteResult, serveSite } from './review/site.js';
+export {
+  buildSeriesSites,
+  buildSite,
+  type Served,
+  type SiteResult,
+  serveSite,
+} from './review/site.js';
 export { interleavingSvg, type LanesJson } from './review/svg.js';
 export { collectStepTraces, REPRO_TRACES, type StepTrace } from './review/traces.js';
 export { applyFailure } from './series/apply-error.js';
+export {
+  listSeries,
+  pickSeries,
+  type SeriesDef,
+  workspacePackageNames,
+} from './series/catalog.js';
 export {
   type ExportOptions,
   type ExportResult,
@@ -80,13 +94,16 @@ export {
 export { checkPatchPaths, checkSeriesSafety, patchPaths } from './series/safety.js';
 export {
   parseSeries,
+  parseSeriesHeader,
   relativePathProblem,
   renderSeries,
   type SeriesEntry,
   type SeriesFile,
+  type SeriesHeader,
 } from './series/series-file.js';
 export { describeSteps, parseStep, readPatchInfos } from './series/steps.js';
 export {
+  defaultTracesDir,
   defaultTreeDir,
   readState,
   resolveTreeDir,
@@ -95,6 +112,15 @@ export {
   type TreeState,
   treeGit,
 } from './series/tree.js';
+export {
+  applyVersionLine,
+  asLineChangeset,
+  lineBump,
+  lineDependencyRange,
+  linePackages,
+  lineRangeProblem,
+  lineStart,
+} from './series/version-line.js';
 export {
   type ChangesetInfo,
   computeVersions,
@@ -106,13 +132,23 @@ export {
   type BaseFile,
   collectBase,
   findWorkspaceRoot,
+  loadOneSeries,
   loadWorkspace,
+  loadWorkspaces,
   type SeriesPatch,
   type Workspace,
 } from './series/workspace.js';
 export { formatShow, type ShowOptions } from './show/show.js';
 export { type Expectation, expectedMatrix } from './verify/expect.js';
-export { formatMatrix } from './verify/matrix.js';
+export { formatMatrix, formatVerify } from './verify/matrix.js';
 export { type RefutedClaim, refutedClaims, refutedLine } from './verify/refuted.js';
 export { type CellVerdict, verdictOf } from './verify/verdict.js';
-export { type Cell, compare, type StepResult, type VerifyReport, verify } from './verify/verify.js';
+export {
+  type Cell,
+  compare,
+  type StepResult,
+  type VerifyFile,
+  type VerifyReport,
+  verify,
+  verifyFile,
+} from './verify/verify.js';

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { bisect } from './bisect/bisect.js';
-import { SeriesError, SeriesFailure } from './lib/errors.js';
+import { SeriesError, SeriesFailure, SeriesUsageError } from './lib/errors.js';
 import { requireGit } from './lib/git.js';
 import { withScratch } from './lib/scratch.js';
 import { addRegistryCommand } from './registry/command.js';
@@ -19,11 +19,11 @@ import { checkoutStep, materialise } from './series/materialise.js';
 import type { PatchInfo } from './series/patch-file.js';
 import { checkSeriesSafety } from './series/safety.js';
 import { parseStep, readPatchInfos } from './series/steps.js';
-import { resolveTreeDir } from './series/tree.js';
+import { defaultTracesDir, resolveTreeDir } from './series/tree.js';
 import { computeVersions, type VersionStep } from './series/versions.js';
-import { findWorkspaceRoot, loadWorkspace } from './series/workspace.js';
-import { formatMatrix } from './verify/matrix.js';
-import { verify } from './verify/verify.js';
+import { findWorkspaceRoot, loadWorkspaces, type Workspace } from './series/workspace.js';
+import { formatVerify } from './verify/matrix.js';
+import { type VerifyReport, verify, verifyFile } from './verify/verify.js';
 
 /** Where the CLI reads and writes; tests pass their own. */
 export interface CliIO {
@@ -33,9 +33,22 @@ export interface CliIO {
 }
 
 const HELP_AFTER = `
-The series: patches/series lists patch files (paths relative to patches/) in the order they
-apply, one per line, quilt style: blank lines and lines starting with # are comments. Each
-patch is a git format-patch file (From/Date/Subject headers, a description ending in
+The series: each directory under patches/ is one series, named by the directory. Its file
+patches/<name>/series lists patch files (paths relative to patches/<name>/) in the order they
+apply, one per line, quilt style: blank lines and lines starting with # are comments. Header
+comment lines before the first patch say what the series is:
+  # Title: The lockd kthread conversion as posted (try #6, January 2008)   (optional)
+  # Base: linux v2.6.24                                                    (required)
+  # Packages: @lockstep/sunrpc @lockstep/lockd                             (required)
+  # Version-line: 1           (optional; default: the series' place in the sorted names)
+A patch may change only the packages its series lists. Each series publishes its packages
+and their runtime dependents on its own major version, its version line (line N: N.0.0 at
+step 0, then as its changesets say, a major bump counting as a minor one), with the npm
+dist-tag <name>; packages no series patches keep their versions and are shared. --series NAME picks a series: series, verify, release and review take every
+series by default; checkout, export, bisect and show need it when there are several.
+Trees go to .lockstep/tree/<name>, traces to .lockstep/traces/<name>.
+
+Each patch is a git format-patch file (From/Date/Subject headers, a description ending in
 trailers such as Signed-off-by:, Fixes-reproducer: ID, Introduces-reproducer: ID,
 Not-observable: ID and Refuted: ID, then the diff). A patch carries its version bumps as
 .changeset/*.md files it adds.
@@ -61,6 +74,19 @@ Exit status: 0 on success, 1 when the series, a patch or git fails, 2 for a usag
 (unknown command, option or step, a bad --dir). Errors are one line on stderr, with detail
 lines indented below it; nothing is left half done.`;
 
+/** The commands that take --series, and whether they default to every series or need one. */
+const SERIES_SCOPE: Record<string, 'one' | 'all'> = {
+  series: 'all',
+  checkout: 'one',
+  export: 'one',
+  verify: 'all',
+  bisect: 'one',
+  release: 'all',
+  review: 'all',
+  show: 'one',
+  registry: 'all',
+};
+
 type SeriesRow = VersionStep & Partial<PatchInfo> & { patch: string | null };
 
 function seriesRows(infos: PatchInfo[], versions: VersionStep[]): SeriesRow[] {
@@ -74,10 +100,21 @@ function pad(s: string, n: number): string {
   return s + ' '.repeat(Math.max(0, n - s.length));
 }
 
-/** Human-readable `lockstep series` output. */
+/** The header of one series in `lockstep series`: name, title, base, packages, version line. */
+export function formatSeriesHead(
+  d: Pick<Workspace, 'name' | 'header' | 'versionLine' | 'seriesRel'>,
+  patches: number,
+): string[] {
+  return [
+    `${d.name}: ${d.header.title ?? '(no title)'}`,
+    `  ${d.seriesRel}: ${patches} patch${patches === 1 ? '' : 'es'} on ${d.header.base}`,
+    `  packages: ${d.header.packages.join(' ')}; version line ${d.versionLine} (npm dist-tag ${d.name})`,
+  ];
+}
+
+/** Human-readable steps and versions of one series in `lockstep series`. */
 export function formatSeries(rows: readonly SeriesRow[]): string {
-  const n = rows.length - 1;
-  const lines = [`patches/series: ${n} patch${n === 1 ? '' : 'es'} on top of the base`, ''];
+  const lines: string[] = [];
   for (const r of rows) {
     const head = `${String(r.step).padStart(4)}  `;
     if (r.step === 0) {
@@ -130,7 +167,7 @@ export async function run(argv: readonly string[], ioIn: Partial<CliIO> = {}): P
   const program = new Command('lockstep');
   program
     .description(
-      'Work with the patch series of a lockstep workspace: list its steps and versions, check a step out as a git tree and export it back to patch files, verify every step against its reproducers, bisect, publish every step as package versions, and review the series in a browser or a terminal.',
+      'Work with the patch series of a lockstep workspace (one directory each under patches/): list them, their steps and versions, check a step out as a git tree and export it back to patch files, verify every step against its reproducers, bisect, publish every step as package versions, and review the series in a browser or a terminal.',
     )
     .option(
       '-C, --root <dir>',
@@ -141,35 +178,64 @@ export async function run(argv: readonly string[], ioIn: Partial<CliIO> = {}): P
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', HELP_AFTER);
 
-  const workspace = async () => {
+  const workspaceRoot = async () => {
     const opts = program.opts<{ root?: string }>();
     const root =
       opts.root !== undefined
         ? findWorkspaceRoot(resolve(io.cwd, opts.root))
         : findWorkspaceRoot(io.cwd);
     await requireGit(root);
-    return loadWorkspace(root);
+    return root;
   };
+  /** The series a command works on (every series is checked first; see pickSeries). */
+  const workspaces = async (series: string | undefined, scope: 'one' | 'all') =>
+    loadWorkspaces(await workspaceRoot(), series, scope);
+  const workspace = async (series: string | undefined) => (await workspaces(series, 'one'))[0]!;
 
   program
     .command('series')
-    .summary('list the steps, their patches and the package versions at each step')
+    .summary('list the series, their steps and patches, and the package versions at each step')
     .description(
-      "List the steps (0 = base, N = after patch N) with each patch's subject, its reproducer trailers and the version bumps of its changesets, then every workspace package's version at every step. Each step is versioned like a release: its patch's .changeset files are planned with @changesets/assemble-release-plan against the versions of the step before.",
+      "List each series (or the --series one): its name, title, base, packages, version line and dist-tag, then its steps (0 = base, N = after patch N) with each patch's subject, its reproducer trailers and the version bumps of its changesets, then every workspace package's version at every step. Each step is versioned like a release: its patch's .changeset files are planned with @changesets/assemble-release-plan against the versions of the step before.",
     )
     .option(
       '--json',
-      'print the steps as JSON (patch headers, trailers, changesets, bumps, versions)',
+      'print the series as JSON (header; steps with patch headers, trailers, changesets, bumps, versions)',
     )
-    .action(async (opts: { json?: boolean }) => {
-      const ws = await workspace();
-      const rows = await withScratch(async (scratch) => {
-        const infos = await readPatchInfos(ws, scratch);
-        await checkSeriesSafety(ws, scratch);
-        return seriesRows(infos, await computeVersions(ws, scratch));
-      });
-      if (opts.json) json({ series: 'patches/series', steps: rows });
-      else io.stdout(formatSeries(rows));
+    .action(async (opts: { json?: boolean; series?: string }) => {
+      const wss = await workspaces(opts.series, 'all');
+      const out: { ws: Workspace; rows: SeriesRow[] }[] = [];
+      for (const ws of wss) {
+        const rows = await withScratch(async (scratch) => {
+          const infos = await readPatchInfos(ws, scratch);
+          await checkSeriesSafety(ws, scratch);
+          return seriesRows(infos, await computeVersions(ws, scratch));
+        });
+        out.push({ ws, rows });
+      }
+      if (opts.json)
+        json({
+          series: out.map(({ ws, rows }) => ({
+            name: ws.name,
+            file: ws.seriesRel,
+            title: ws.header.title,
+            base: ws.header.base,
+            packages: ws.header.packages,
+            versionLine: ws.versionLine,
+            distTag: ws.name,
+            patches: ws.patches.length,
+            steps: rows,
+          })),
+        });
+      else
+        io.stdout(
+          out
+            .map(
+              ({ ws, rows }) =>
+                `${formatSeriesHead(ws, ws.patches.length).join('\n')}\n\n${formatSeries(rows)}`,
+            )
+            .join('\n'),
+        );
     });
 
   program
@@ -184,60 +250,66 @@ export async function run(argv: readonly string[], ioIn: Partial<CliIO> = {}): P
     )
     .option(
       '--dir <dir>',
-      'where the tree goes (default: .lockstep/tree under the workspace root, which git ignores); inside the workspace only an ignored directory with no tracked files is accepted',
+      'where the tree goes (default: .lockstep/tree/<series> under the workspace root, which git ignores); inside the workspace only an ignored directory with no tracked files is accepted',
     )
     .option(
       '--force',
       'discard uncommitted changes and commits that only HEAD holds, and, when the tree must be rebuilt, commits that were not exported',
     )
     .option('--json', 'print the result as JSON')
-    .action(async (stepArg: string, opts: { dir?: string; force?: boolean; json?: boolean }) => {
-      const ws = await workspace();
-      const infos = await withScratch((scratch) => readPatchInfos(ws, scratch));
-      const step = parseStep(stepArg, infos);
-      const dir = await resolveTreeDir(ws.root, opts.dir, io.cwd);
-      await withScratch((scratch) => checkSeriesSafety(ws, scratch));
-      const m = await materialise(ws, { dir, force: opts.force, log: progress });
-      const commit = await checkoutStep(dir, step, ws.patches.length, opts.force);
-      const info = step === 0 ? null : infos[step - 1]!;
-      if (opts.json) {
-        json({
-          dir,
-          step,
-          steps: ws.patches.length,
-          commit,
-          reused: m.reused,
-          patch: info?.name ?? null,
-          subject: info?.subject ?? null,
-        });
-      } else {
-        const what = info ? `after ${info.name}: ${info.subject}` : 'the base';
-        io.stdout(`step ${step} of ${ws.patches.length} (${what}) is checked out in ${dir}\n`);
-      }
-    });
+    .action(
+      async (
+        stepArg: string,
+        opts: { dir?: string; force?: boolean; json?: boolean; series?: string },
+      ) => {
+        const ws = await workspace(opts.series);
+        const infos = await withScratch((scratch) => readPatchInfos(ws, scratch));
+        const step = parseStep(stepArg, infos);
+        const dir = await resolveTreeDir(ws.root, ws.name, opts.dir, io.cwd);
+        await withScratch((scratch) => checkSeriesSafety(ws, scratch));
+        const m = await materialise(ws, { dir, force: opts.force, log: progress });
+        const commit = await checkoutStep(dir, step, ws.patches.length, opts.force);
+        const info = step === 0 ? null : infos[step - 1]!;
+        if (opts.json) {
+          json({
+            series: ws.name,
+            dir,
+            step,
+            steps: ws.patches.length,
+            commit,
+            reused: m.reused,
+            patch: info?.name ?? null,
+            subject: info?.subject ?? null,
+          });
+        } else {
+          const what = info ? `after ${info.name}: ${info.subject}` : 'the base';
+          io.stdout(
+            `${ws.name}: step ${step} of ${ws.patches.length} (${what}) is checked out in ${dir}\n`,
+          );
+        }
+      },
+    );
 
   program
     .command('export')
     .summary("write the tree's commits back to patches/")
     .description(
-      'Write the tree\'s commits after step-0 on branch "series" back to patches/: one git format-patch file per commit in patches/<subdir>/ and patches/series listing them (its comments kept). A checkout followed by an export with no edits reproduces every file byte for byte. Refuses when the tree has uncommitted changes, when HEAD has commits off the series branch, or when patches/ changed since the tree was built or last exported.',
+      'Write the tree\'s commits after step-0 on branch "series" back to the series: one git format-patch file per commit in patches/<name>/ and patches/<name>/series listing them (its header and comments kept). A checkout followed by an export with no edits reproduces every file byte for byte. Refuses when the tree has uncommitted changes, when HEAD has commits off the series branch, or when patches/ changed since the tree was built or last exported.',
     )
-    .option('--dir <dir>', 'the tree to export (default: .lockstep/tree under the workspace root)')
     .option(
-      '--subdir <name>',
-      'directory under patches/ for the patch files (default: the directory of the current entries)',
+      '--dir <dir>',
+      'the tree to export (default: .lockstep/tree/<series> under the workspace root)',
     )
     .option(
       '--force',
       'export even if patches/ changed since the tree was built, the tree has uncommitted changes or HEAD is off the series branch',
     )
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { dir?: string; subdir?: string; force?: boolean; json?: boolean }) => {
-      const ws = await workspace();
-      const dir = await resolveTreeDir(ws.root, opts.dir, io.cwd);
+    .action(async (opts: { dir?: string; force?: boolean; json?: boolean; series?: string }) => {
+      const ws = await workspace(opts.series);
+      const dir = await resolveTreeDir(ws.root, ws.name, opts.dir, io.cwd);
       const r = await exportSeries(ws, {
         dir,
-        subdir: opts.subdir,
         force: opts.force,
         log: progress,
       });
@@ -245,7 +317,7 @@ export async function run(argv: readonly string[], ioIn: Partial<CliIO> = {}): P
       else {
         const counts = `${r.written.length} written, ${r.unchanged.length} unchanged, ${r.removed.length} removed`;
         io.stdout(
-          `exported ${r.patches.length} patch${r.patches.length === 1 ? '' : 'es'} to patches/${r.subdir}/ (${counts}; patches/series ${r.seriesChanged ? 'rewritten' : 'unchanged'})\n`,
+          `exported ${r.patches.length} patch${r.patches.length === 1 ? '' : 'es'} to patches/${r.series}/ (${counts}; ${ws.seriesRel} ${r.seriesChanged ? 'rewritten' : 'unchanged'})\n`,
         );
       }
     });
@@ -254,33 +326,57 @@ export async function run(argv: readonly string[], ioIn: Partial<CliIO> = {}): P
     .command('verify')
     .summary('build, test and run every reproducer at every step; compare with the trailers')
     .description(
-      "For every step of the series (0 = base): check it out in the materialised tree, build it, run every package's tests and every reproducer (one turbo run: build, test, repro, cached in the tree), then compare the observed outcomes with the matrix the patch trailers imply: the claims (Fixes-reproducer, Introduces-reproducer, Not-observable; a reproducer no patch names is expected to crash at every step) minus the refutations the series records (Refuted). Prints the matrix, each cell a crash (X), clean over an exhausted space (=, a proof within it) or clean after a search (~, evidence, not proof), then the refuted claims with how each still crashes, the crash titles and how each clean cell was shown; writes a JSON report (format 2) and exits 1 on any cell that matches neither, or a failed step. The tree gets its own node_modules (npm ci, once).",
+      "For every step of the series (0 = base): check it out in the materialised tree, build it, run every package's tests and every reproducer (one turbo run: build, test, repro, cached in the tree), then compare the observed outcomes with the matrix the patch trailers imply: the claims (Fixes-reproducer, Introduces-reproducer, Not-observable; a reproducer no patch names is expected to crash at every step) minus the refutations the series records (Refuted). Prints the matrix, each cell a crash (X), clean over an exhausted space (=, a proof within it) or clean after a search (~, evidence, not proof), then the refuted claims with how each still crashes, the crash titles and how each clean cell was shown; does so for every series (or the --series one), one matrix each, then a summary; writes one JSON report (format 3: one part per series) and exits 1 on any cell that matches neither, or a failed step. The tree gets its own node_modules (npm ci, once).",
     )
-    .option('--dir <dir>', 'the tree (default: .lockstep/tree under the workspace root)')
+    .option(
+      '--dir <dir>',
+      'the tree, with --series or a single series (default: .lockstep/tree/<series> under the workspace root)',
+    )
     .option('--report <file>', 'where to write the JSON report (default: .lockstep/verify.json)')
-    .option('--json', 'print the JSON report on stdout instead of the matrix')
+    .option('--json', 'print the JSON report on stdout instead of the matrices')
     .option('--force', 'rebuild the tree even if it holds work that was not exported')
-    .action(async (opts: { dir?: string; report?: string; json?: boolean; force?: boolean }) => {
-      const ws = await workspace();
-      const dir = await resolveTreeDir(ws.root, opts.dir, io.cwd);
-      const report = await verify(ws, {
-        dir,
-        force: opts.force,
-        log: progress,
-        tracesDir: join(ws.root, '.lockstep', 'traces'),
-      });
-      const file = resolve(io.cwd, opts.report ?? join(ws.root, '.lockstep', 'verify.json'));
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-      progress(`report written to ${file}`);
-      if (opts.json) json(report);
-      else io.stdout(formatMatrix(report));
-      if (!report.ok)
-        throw new SeriesFailure(
-          `verify found ${report.problems.length} problem(s)`,
-          report.problems,
-        );
-    });
+    .action(
+      async (opts: {
+        dir?: string;
+        report?: string;
+        json?: boolean;
+        force?: boolean;
+        series?: string;
+      }) => {
+        const started = performance.now();
+        const wss = await workspaces(opts.series, 'all');
+        if (opts.dir !== undefined && wss.length > 1)
+          throw new SeriesUsageError('--dir names the tree of one series: give --series NAME too', [
+            `the series: ${wss.map((w) => w.name).join(', ')}`,
+          ]);
+        const reports: VerifyReport[] = [];
+        for (const ws of wss) {
+          progress(`series ${ws.name}: ${ws.header.title ?? ws.seriesRel}`);
+          const dir = await resolveTreeDir(ws.root, ws.name, opts.dir, io.cwd);
+          reports.push(
+            await verify(ws, {
+              dir,
+              force: opts.force,
+              log: (l) => progress(`${ws.name}: ${l}`),
+              tracesDir: defaultTracesDir(ws.root, ws.name),
+            }),
+          );
+        }
+        const report = verifyFile(reports, Math.round(performance.now() - started));
+        const root = wss[0]!.root;
+        const file = resolve(io.cwd, opts.report ?? join(root, '.lockstep', 'verify.json'));
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+        progress(`report written to ${file}`);
+        if (opts.json) json(report);
+        else io.stdout(formatVerify(report));
+        if (!report.ok)
+          throw new SeriesFailure(
+            `verify found ${report.problems.length} problem(s)`,
+            report.problems,
+          );
+      },
+    );
 
   program
     .command('bisect')
@@ -291,7 +387,7 @@ export async function run(argv: readonly string[], ioIn: Partial<CliIO> = {}): P
     .argument('<reproducer>', 'reproducer id (lockstep-repro --list shows them)')
     .option('--from <step>', 'the known step to start from (default: 0, the base)')
     .option('--to <step>', 'the step whose outcome differs (default: the last step)')
-    .option('--dir <dir>', 'the tree (default: .lockstep/tree under the workspace root)')
+    .option('--dir <dir>', 'the tree (default: .lockstep/tree/<series> under the workspace root)')
     .option('--json', 'print the result as JSON')
     .option('--force', 'rebuild the tree even if it holds work that was not exported')
     .action(
@@ -303,39 +399,60 @@ export async function run(argv: readonly string[], ioIn: Partial<CliIO> = {}): P
           dir?: string;
           json?: boolean;
           force?: boolean;
+          series?: string;
         } & VersionBisectCliOptions,
       ) => {
         if (isVersionBisect(opts)) return runVersionBisect(id, opts, releaseCtx);
-        const ws = await workspace();
+        const ws = await workspace(opts.series);
         const infos = await withScratch((scratch) => readPatchInfos(ws, scratch));
         const from = opts.from === undefined ? undefined : parseStep(opts.from, infos);
         const to = opts.to === undefined ? undefined : parseStep(opts.to, infos);
-        const dir = await resolveTreeDir(ws.root, opts.dir, io.cwd);
+        const dir = await resolveTreeDir(ws.root, ws.name, opts.dir, io.cwd);
         const r = await bisect(ws, id, { dir, from, to, force: opts.force, log: progress });
         if (opts.json) json(r);
         else if (r.firstStep === null)
           io.stdout(
-            `${id}: the same outcome at steps ${r.from} and ${r.to} (${r.before}); if it changes and changes back in between, narrow the range with --to\n`,
+            `${id}: ${ws.name}: the same outcome at steps ${r.from} and ${r.to} (${r.before}); if it changes and changes back in between, narrow the range with --to\n`,
           );
         else
           io.stdout(
-            `${id}: first changed at step ${r.firstStep}: ${r.patch}\n  ${r.subject}\n  before: ${r.before}\n  after:  ${r.after}\n`,
+            `${id}: ${ws.name}: first changed at step ${r.firstStep}: ${r.patch}\n  ${r.subject}\n  before: ${r.before}\n  after:  ${r.after}\n`,
           );
       },
     );
 
-  const releaseCtx = { cwd: io.cwd, stdout: io.stdout, progress, json, workspace };
+  const releaseCtx = {
+    cwd: io.cwd,
+    stdout: io.stdout,
+    progress,
+    json,
+    root: workspaceRoot,
+    workspaces,
+  };
   addVersionBisectOptions(program);
   addReleaseCommand(program, releaseCtx);
-  addRegistryCommand(program, { stdout: io.stdout, progress, workspace });
+  addRegistryCommand(program, { stdout: io.stdout, progress, root: workspaceRoot, workspaces });
 
   addReviewCommands(program, {
     cwd: io.cwd,
     stdout: io.stdout,
     progress,
-    workspace,
+    root: workspaceRoot,
+    workspaces,
     colorTerminal: ioIn.stdout === undefined && process.stdout.isTTY === true,
   });
+
+  // Every command that reads a series takes --series; which ones default to all is in SERIES_SCOPE.
+  for (const cmd of program.commands) {
+    const scope = SERIES_SCOPE[cmd.name()];
+    if (scope === undefined) continue;
+    cmd.option(
+      '--series <name>',
+      scope === 'all'
+        ? 'only this series (default: every series under patches/)'
+        : 'the series (patches/<name>/; needed when there are several)',
+    );
+  }
 
   try {
     if (argv.length === 0) {

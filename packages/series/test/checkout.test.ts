@@ -23,9 +23,9 @@ describe('lockstep checkout', () => {
     const root = await makeWorkspace();
     const r = await cli(root, 'checkout', '2');
     expect(r.code, r.err).toBe(0);
-    const dir = join(root, '.lockstep', 'tree');
+    const dir = join(root, '.lockstep', 'tree', 'demo');
     expect(r.out).toBe(
-      `step 2 of 2 (after ${PATCH2}: alpha: count two and trail off when whispering) is checked out in ${dir}\n`,
+      `demo: step 2 of 2 (after ${PATCH2}: alpha: count two and trail off when whispering) is checked out in ${dir}\n`,
     );
     expect(r.err).toContain('lockstep: step 2: demo/0002');
     const tags = (await treeGit(dir, ['tag', '--list'])).stdout.split('\n').filter(Boolean);
@@ -74,14 +74,14 @@ describe('lockstep checkout', () => {
   it('rebuilds when the series changes, but not over unexported commits unless forced', async () => {
     const root = await makeWorkspace();
     await cli(root, 'checkout', '2');
-    const dir = join(root, '.lockstep', 'tree');
+    const dir = join(root, '.lockstep', 'tree', 'demo');
     write(dir, 'packages/alpha/NOTES', 'work in progress\n');
     await treeGit(dir, ['add', '--all']);
     await treeGit(dir, ['commit', '--quiet', '-m', 'alpha: notes'], { env: TEST_COMMIT_ENV });
 
     writeFileSync(
-      join(root, 'patches/series'),
-      `# edited\n${readFileSync(join(root, 'patches/series'), 'utf8')}`,
+      join(root, 'patches/demo/series'),
+      `# edited\n${readFileSync(join(root, 'patches/demo/series'), 'utf8')}`,
     );
     const refused = await cli(root, 'checkout', '1');
     expect(refused.code).toBe(1);
@@ -99,7 +99,7 @@ describe('lockstep checkout', () => {
   it('refuses to switch steps over uncommitted changes', async () => {
     const root = await makeWorkspace();
     await cli(root, 'checkout', '2');
-    const dir = join(root, '.lockstep', 'tree');
+    const dir = join(root, '.lockstep', 'tree', 'demo');
     write(dir, 'packages/alpha/src/index.ts', 'edited\n');
     const r = await cli(root, 'checkout', '1');
     expect(r.code).toBe(1);

@@ -6,6 +6,10 @@ import {
   ALPHA_INDEX,
   cleanup,
   cli,
+  DEMO_HEADER,
+  demoSeries,
+  ENTRY1,
+  ENTRY2,
   mailPatch,
   makeWorkspace,
   PATCH1,
@@ -31,7 +35,7 @@ function errorOf(stderr: string): { line: string; details: string[] } {
 async function withThirdPatch(diff: string, files: Record<string, string> = {}) {
   const root = await makeWorkspace({ files });
   write(root, 'patches/demo/0003-evil.patch', mailPatch('evil', diff));
-  writeFileSync(join(root, 'patches/series'), `${PATCH1}\n${PATCH2}\ndemo/0003-evil.patch\n`);
+  writeFileSync(join(root, 'patches/demo/series'), demoSeries(ENTRY1, ENTRY2, '0003-evil.patch'));
   return root;
 }
 
@@ -55,7 +59,7 @@ describe('a patch that does not apply', () => {
     expect(e.line).toBe(
       `error: patch ${PATCH2} does not apply to step 1: packages/alpha/src/index.ts, hunk #2 (@@ -14,5 +14,5 @@ export function shout(who: string): string {)`,
     );
-    expect(e.details).toContain('listed on patches/series:5');
+    expect(e.details).toContain('listed on patches/demo/series:8');
     expect(e.details).toContain('error: patch failed: packages/alpha/src/index.ts:14');
     expect(e.details.at(-1)).toMatch(/nothing was applied: .* was not created$/);
     expect(existsSync(join(root, '.lockstep'))).toBe(false);
@@ -66,7 +70,7 @@ describe('a patch that does not apply', () => {
   it('leaves an existing tree exactly as it was', async () => {
     const root = await makeWorkspace();
     await cli(root, 'checkout', '1');
-    const dir = join(root, '.lockstep', 'tree');
+    const dir = join(root, '.lockstep', 'tree', 'demo');
     const head = (await treeGit(dir, ['rev-parse', 'HEAD'])).stdout;
     const state = readFileSync(join(dir, '.git/lockstep.json'), 'utf8');
 
@@ -114,7 +118,7 @@ describe('patches whose paths leave the workspace', () => {
       const e = errorOf(r.err);
       expect(e.line).toContain(`error: refused patch demo/0003-evil.patch: `);
       expect(e.line).toContain(why);
-      expect(e.details).toContain('listed on patches/series:3; nothing was applied');
+      expect(e.details).toContain('listed on patches/demo/series:6; nothing was applied');
     }
     expect(existsSync(join(root, '.lockstep'))).toBe(false);
   });
@@ -149,19 +153,22 @@ index 000000000000..8d1b0b3a2b5c
 describe('bad series files and usage', () => {
   it('reports a malformed or duplicate series line with its line number', async () => {
     const root = await makeWorkspace();
-    writeFileSync(join(root, 'patches/series'), `# c\n${PATCH1}\n${PATCH2}\n${PATCH1}\n`);
+    writeFileSync(
+      join(root, 'patches/demo/series'),
+      `${DEMO_HEADER}# c\n${ENTRY1}\n${ENTRY2}\n${ENTRY1}\n`,
+    );
     const r = await cli(root, 'checkout', '1');
     expect(r.code).toBe(1);
     expect(errorOf(r.err).line).toBe(
-      `error: patches/series:4: duplicate entry '${PATCH1}' (first listed on line 2)`,
+      `error: patches/demo/series:7: duplicate entry '${ENTRY1}' (first listed on line 5)`,
     );
-    writeFileSync(join(root, 'patches/series'), `${PATCH1}\n\n${PATCH2} -p0\n`);
+    writeFileSync(join(root, 'patches/demo/series'), `${DEMO_HEADER}${ENTRY1}\n\n${ENTRY2} -p0\n`);
     expect(errorOf((await cli(root, 'series')).err).line).toMatch(
-      /^error: patches\/series:3: malformed entry/,
+      /^error: patches\/demo\/series:6: malformed entry/,
     );
-    writeFileSync(join(root, 'patches/series'), `${PATCH1}\ndemo/0009-gone.patch\n`);
+    writeFileSync(join(root, 'patches/demo/series'), demoSeries(ENTRY1, '0009-gone.patch'));
     expect(errorOf((await cli(root, 'series')).err).line).toBe(
-      'error: patches/series:2: patches/demo/0009-gone.patch does not exist',
+      'error: patches/demo/series:5: patches/demo/0009-gone.patch does not exist',
     );
   });
 

@@ -5,6 +5,9 @@ import { treeGit } from '../src/series/tree.js';
 import {
   cleanup,
   cli,
+  DEMO_HEADER,
+  ENTRY1,
+  ENTRY2,
   FIXTURES,
   makeWorkspace,
   PATCH1,
@@ -26,7 +29,7 @@ describe('lockstep export', () => {
     const r = await cli(root, 'export', '--json');
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({
-      subdir: 'demo',
+      series: 'demo',
       patches: [PATCH1, PATCH2],
       written: [],
       unchanged: [PATCH1, PATCH2],
@@ -36,16 +39,16 @@ describe('lockstep export', () => {
     for (const p of [PATCH1, PATCH2]) {
       expect(read(root, `patches/${p}`).equals(readFileSync(join(FIXTURES, p)))).toBe(true);
     }
-    expect(read(root, 'patches/series').toString()).toBe(SERIES_TEXT);
+    expect(read(root, 'patches/demo/series').toString()).toBe(SERIES_TEXT);
     expect(readdirSync(join(root, 'patches/demo')).sort()).toEqual(
-      readdirSync(join(FIXTURES, 'demo')).sort(),
+      [...readdirSync(join(FIXTURES, 'demo')), 'series'].sort(),
     );
   });
 
   it('writes a new commit as a patch that checks out and exports unchanged again', async () => {
     const root = await makeWorkspace();
     await cli(root, 'checkout', '2');
-    const dir = join(root, '.lockstep', 'tree');
+    const dir = join(root, '.lockstep', 'tree', 'demo');
     write(dir, 'packages/alpha/src/extra.ts', "export const extra = 'é';\n");
     write(dir, '.changeset/alpha-extra.md', '---\n"@demo/alpha": major\n---\n\nAdd extra.\n');
     await treeGit(dir, ['add', '--all']);
@@ -60,11 +63,11 @@ describe('lockstep export', () => {
     const r = await cli(root, 'export');
     expect(r.code, r.err).toBe(0);
     expect(r.out).toBe(
-      'exported 3 patches to patches/demo/ (1 written, 2 unchanged, 0 removed; patches/series rewritten)\n',
+      'exported 3 patches to patches/demo/ (1 written, 2 unchanged, 0 removed; patches/demo/series rewritten)\n',
     );
-    const series = read(root, 'patches/series').toString();
+    const series = read(root, 'patches/demo/series').toString();
     expect(series).toBe(
-      `# The demo series: two small patches to @demo/alpha.\n${PATCH1}\n${PATCH2}\ndemo/0003-alpha-add-extra.patch\n`,
+      `${DEMO_HEADER}# The demo series: two small patches to @demo/alpha.\n${ENTRY1}\n${ENTRY2}\n0003-alpha-add-extra.patch\n`,
     );
     expect(r.err).toContain('1 comment line(s) between series entries were dropped');
     const p3 = read(root, 'patches/demo/0003-alpha-add-extra.patch').toString();
@@ -92,7 +95,7 @@ describe('lockstep export', () => {
   it('deletes the files of patches dropped from the series', async () => {
     const root = await makeWorkspace();
     await cli(root, 'checkout', '2');
-    const dir = join(root, '.lockstep', 'tree');
+    const dir = join(root, '.lockstep', 'tree', 'demo');
     await treeGit(dir, ['reset', '--quiet', '--hard', 'step-1']);
     const r = await cli(root, 'export', '--json');
     expect(r.code, r.err).toBe(0);
@@ -104,7 +107,7 @@ describe('lockstep export', () => {
   it('refuses uncommitted changes and a patches/ that changed since the build', async () => {
     const root = await makeWorkspace();
     await cli(root, 'checkout', '2');
-    const dir = join(root, '.lockstep', 'tree');
+    const dir = join(root, '.lockstep', 'tree', 'demo');
     write(dir, 'packages/alpha/src/index.ts', 'edited\n');
     const dirty = await cli(root, 'export');
     expect(dirty.code).toBe(1);
@@ -115,7 +118,7 @@ describe('lockstep export', () => {
     writeFileSync(p1, `${readFileSync(p1, 'utf8')}\n`);
     const changed = await cli(root, 'export');
     expect(changed.code).toBe(1);
-    expect(changed.err).toContain('patches/ changed since');
+    expect(changed.err).toContain('patches/demo/ changed since');
     expect(readFileSync(p1, 'utf8').endsWith('\n\n')).toBe(true);
   });
 

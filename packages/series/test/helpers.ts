@@ -39,11 +39,26 @@ export function whisper(who: string): string {
 }
 `;
 
-export const SERIES_TEXT = `# The demo series: two small patches to @demo/alpha.
-${PATCH1}
+/** The entries of the demo series file: relative to patches/demo/. */
+export const ENTRY1 = PATCH1.slice('demo/'.length);
+export const ENTRY2 = PATCH2.slice('demo/'.length);
+
+/** The header lines every test series file starts with. */
+export const DEMO_HEADER = `# Title: The demo series
+# Base: demo 0.1
+# Packages: @demo/alpha
+`;
+
+/** A demo series file listing `entries` (relative to patches/demo/) after the header. */
+export function demoSeries(...entries: string[]): string {
+  return `${DEMO_HEADER}${entries.map((e) => `${e}\n`).join('')}`;
+}
+
+export const SERIES_TEXT = `${DEMO_HEADER}# The demo series: two small patches to @demo/alpha.
+${ENTRY1}
 
 # the second one
-${PATCH2}
+${ENTRY2}
 `;
 
 const CHANGESET_CONFIG = `{
@@ -102,7 +117,7 @@ export async function makeWorkspace(opts: WorkspaceOptions = {}): Promise<string
   write(root, 'packages/alpha/src/index.ts', ALPHA_INDEX);
   write(root, '.changeset/config.json', CHANGESET_CONFIG);
   write(root, '.gitignore', 'node_modules/\ndist/\n.lockstep/\n');
-  write(root, 'patches/series', SERIES_TEXT);
+  write(root, 'patches/demo/series', SERIES_TEXT);
   mkdirSync(join(root, 'patches/demo'), { recursive: true });
   for (const f of readdirSync(join(FIXTURES, 'demo'))) {
     copyFileSync(join(FIXTURES, 'demo', f), join(root, 'patches/demo', f));

@@ -14,7 +14,8 @@ import { seriesReportOfThisRun } from './series-run.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const enabled =
-  existsSync(join(root, 'patches', 'series')) && process.env.LOCKSTEP_SKIP_SERIES !== '1';
+  existsSync(join(root, 'patches', 'lockd-try6', 'series')) &&
+  process.env.LOCKSTEP_SKIP_SERIES !== '1';
 
 describe.runIf(enabled)('the lockd series (lockstep verify)', () => {
   it(

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escapeHtml } from '../src/review/highlight.js';
 import { loadReview } from '../src/review/model.js';
 import { buildSite } from '../src/review/site.js';
-import { loadWorkspace } from '../src/series/workspace.js';
+import { loadOneSeries } from '../src/series/workspace.js';
 import { formatMatrix, linkText } from '../src/verify/matrix.js';
 import { refutedClaims } from '../src/verify/refuted.js';
 import { cleanup, cli, tempDir } from './helpers.js';
@@ -20,7 +20,7 @@ let site: string;
 beforeAll(async () => {
   fx = await reviewFixture({ refuted: true });
   site = buildSite(
-    await loadReview(await loadWorkspace(fx.root), fx.reportFile),
+    await loadReview(await loadOneSeries(fx.root), fx.reportFile),
     join(tempDir(), 'site'),
   ).dir;
 });

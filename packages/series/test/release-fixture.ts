@@ -10,16 +10,16 @@ import { git } from '../src/lib/git.js';
 import { runProcess } from '../src/lib/proc.js';
 import { tempDir, write } from './helpers.js';
 
-const ROOT_DEV = JSON.parse(
+export const ROOT_DEV = JSON.parse(
   readFileSync(join(import.meta.dirname, '..', '..', '..', 'package.json'), 'utf8'),
 ).devDependencies as Record<string, string>;
 
-const BUILD = `import { copyFileSync, mkdirSync } from 'node:fs';
+export const BUILD = `import { copyFileSync, mkdirSync } from 'node:fs';
 mkdirSync('dist', { recursive: true });
 for (const f of ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts']) copyFileSync(\`src/\${f}\`, \`dist/\${f}\`);
 `;
 
-function pkgJson(name: string, deps: Record<string, string> = {}): string {
+export function pkgJson(name: string, deps: Record<string, string> = {}): string {
   return `${JSON.stringify(
     {
       name,
@@ -72,7 +72,7 @@ function writeSrc(root: string, pkg: string, files: Record<string, string>): voi
   for (const [f, text] of Object.entries(files)) write(root, `packages/${pkg}/src/${f}`, text);
 }
 
-const CHANGESET_CONFIG = `{
+export const CHANGESET_CONFIG = `{
   "changelog": false,
   "commit": false,
   "fixed": [],
@@ -84,7 +84,7 @@ const CHANGESET_CONFIG = `{
 }
 `;
 
-const changeset = (bumps: Record<string, string>, text: string) =>
+export const changeset = (bumps: Record<string, string>, text: string) =>
   `---\n${Object.entries(bumps)
     .map(([n, t]) => `'${n}': ${t}`)
     .join('\n')}\n---\n\n${text}\n`;
@@ -96,7 +96,7 @@ const IDENT = {
   GIT_COMMITTER_EMAIL: 'ada@example.org',
 };
 
-async function commit(root: string, subject: string, date: string): Promise<void> {
+export async function commit(root: string, subject: string, date: string): Promise<void> {
   await git(['add', '--all'], { cwd: root });
   await git(
     [
@@ -114,7 +114,12 @@ async function commit(root: string, subject: string, date: string): Promise<void
   );
 }
 
-async function formatPatch(root: string, rev: string, into: string, name: string): Promise<void> {
+export async function formatPatch(
+  root: string,
+  rev: string,
+  into: string,
+  name: string,
+): Promise<void> {
   const out = join(root, '.out');
   await git(['format-patch', '--quiet', '--no-signature', '--zero-commit', '-o', out, '-1', rev], {
     cwd: root,
@@ -127,7 +132,17 @@ export const P1 = 'demo/0001-alpha-add-shout.patch';
 export const P2_BAD = 'demo/0002-beta-whisper-without-an-alpha-bump.patch';
 export const P2_GOOD = 'demo/0002-beta-whisper.patch';
 
-/** The workspace, with patches/series listing patch 1 and the unbumped patch 2. */
+/** The header of the fixture's series file (patches/demo/series). */
+export const RELEASE_HEADER = `# Title: The release fixture
+# Base: demo 0.1
+# Packages: @demo/alpha @demo/beta
+`;
+
+/** The series file listing patches (names relative to patches/, as P1 and friends). */
+export const releaseSeries = (...patches: string[]) =>
+  `${RELEASE_HEADER}${patches.map((p) => `${p.replace(/^demo\//, '')}\n`).join('')}`;
+
+/** The workspace, with patches/demo/series listing patch 1 and the unbumped patch 2. */
 export async function makeReleaseWorkspace(): Promise<string> {
   const root = tempDir('lockstep-release-ws-');
   write(
@@ -205,7 +220,7 @@ export async function makeReleaseWorkspace(): Promise<string> {
   await whisper({ '@demo/alpha': 'minor', '@demo/beta': 'patch' }, 'beta: whisper', P2_GOOD);
   await git(['reset', '--quiet', '--hard', 'HEAD~1'], { cwd: root });
   cpSync(patches, join(root, 'patches'), { recursive: true });
-  write(root, 'patches/series', `${P1}\n${P2_BAD}\n`);
+  write(root, 'patches/demo/series', releaseSeries(P1, P2_BAD));
   await git(['add', '--all'], { cwd: root });
   return root;
 }

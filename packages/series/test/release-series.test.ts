@@ -23,12 +23,13 @@ import { npmrcLine, publishedSteps } from '../src/registry/command.js';
 import { tarballExports } from '../src/release/checks.js';
 import { CLI_PACKAGE, release } from '../src/release/release.js';
 import { computeVersions } from '../src/series/versions.js';
-import { loadWorkspace } from '../src/series/workspace.js';
+import { loadOneSeries } from '../src/series/workspace.js';
 import { HANG_GUARD_MS } from './helpers.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const enabled =
-  existsSync(join(root, 'patches', 'series')) && process.env.LOCKSTEP_SKIP_SERIES !== '1';
+  existsSync(join(root, 'patches', 'lockd-try6', 'series')) &&
+  process.env.LOCKSTEP_SKIP_SERIES !== '1';
 
 // The model refutes patch 6's claim on the use-after-free (it crashes at every step), so the
 // bisects follow the hang patch 5 introduces and patch 6 removes: clean up to 4, crash at 5.
@@ -54,7 +55,7 @@ describe.runIf(enabled)('the lockd series released as package versions', () => {
   it(
     'publishes every step, installs like a user, and bisects versions to the patch the step bisect names',
     async () => {
-      const ws = await loadWorkspace(root);
+      const ws = await loadOneSeries(root, 'lockd-try6');
       const regDir = join(base, 'registry');
       const opts = {
         dir: join(base, 'tree'),
@@ -99,12 +100,14 @@ describe.runIf(enabled)('the lockd series released as package versions', () => {
         const baseSunrpc = await exportsOf(at(0, '@lockstep/sunrpc'));
         expect(needed.filter((n) => baseSunrpc!.includes(n))).toEqual([]);
         expect(lockdDoc.versions[at(6, LOCKD)]!.lockstep?.step).toBe(6);
+        expect(lockdDoc.versions[at(6, LOCKD)]!.lockstep?.series).toBe('lockd-try6');
+        expect(lockdDoc['dist-tags']?.['lockd-try6']).toBe(at(6, LOCKD));
 
         // What `lockstep registry` prints for each step is what the release published.
         const docs = (
           await Promise.all(Object.keys(record.versions).map((n) => fetchPackument(reg.url, n)))
         ).filter((d) => d !== null);
-        const served = publishedSteps(docs);
+        const served = publishedSteps(docs, 'lockd-try6');
         expect(served.map((s) => s.versions)).toEqual(record.steps.map((s) => s.versions));
 
         // As the README tells a user: the .npmrc line, then `npm install` of a lockd and the
@@ -150,7 +153,8 @@ describe.runIf(enabled)('the lockd series released as package versions', () => {
           good: at(0, LOCKD),
           bad: at(5, LOCKD),
           registry: reg.url,
-          record,
+          records: [record],
+          series: 'lockd-try6',
         });
         expect(vb.firstVersion).toBe(at(5, LOCKD));
         expect(vb.after).toBe(outcomes[0]!.title);
@@ -165,7 +169,7 @@ describe.runIf(enabled)('the lockd series released as package versions', () => {
       expect(existsSync(cli), 'build @lockstep/series first').toBe(true);
       const steps = await runProcess(
         'node',
-        [cli, 'bisect', HANG, '--to', '5', '--dir', opts.dir, '--json'],
+        [cli, 'bisect', HANG, '--series', 'lockd-try6', '--to', '5', '--dir', opts.dir, '--json'],
         {
           cwd: root,
         },

@@ -8,7 +8,7 @@
  * (the paths are printed). The page load times are printed, not asserted.
  *
  * The report comes from `lockstep verify`. An earlier run's report is used only when it is
- * good: format 2, ok, of this very base and series, with its traces there. Otherwise it uses
+ * good: format 3, ok, of this very base and series, with its traces there. Otherwise it uses
  * this test run's verify, shared with the end-to-end verify test (series-run.ts). Skipped, with
  * the reason, when chromium is not installed (never in CI, where it fails instead) or when
  * LOCKSTEP_SKIP_SERIES=1 leaves no good report.
@@ -21,10 +21,10 @@ import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadReview, type ReviewModel } from '../src/review/model.js';
 import { buildSite, type Served, serveSite } from '../src/review/site.js';
-import { loadWorkspace, type Workspace } from '../src/series/workspace.js';
+import { loadOneSeries, type Workspace } from '../src/series/workspace.js';
 import { refutedAtPatch } from '../src/verify/refuted.js';
 import { WORDS } from '../src/verify/verdict.js';
-import type { VerifyReport } from '../src/verify/verify.js';
+import type { VerifyFile, VerifyReport } from '../src/verify/verify.js';
 import { HANG_GUARD_MS } from './helpers.js';
 import { seriesReportOfThisRun } from './series-run.js';
 
@@ -42,22 +42,23 @@ const UAF = 'grant-callback-svc-wake-up-uaf';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const work = join(root, '.lockstep', 'review-test');
-const seriesHere = existsSync(join(root, 'patches', 'series'));
+const seriesHere = existsSync(join(root, 'patches', 'lockd-try6', 'series'));
 
 /**
- * A good report left by an earlier command: format 2, ok, of this base and series, and its
+ * A good report left by an earlier command: format 3, ok, of this base and series, and its
  * trace files all exist. Anything else (a failed run, another series, an older format) is
  * not used: the test runs verify itself instead.
  */
 function goodReport(ws: Workspace, file: string): VerifyReport | null {
   if (!existsSync(file)) return null;
-  let r: VerifyReport;
+  let data: VerifyFile;
   try {
-    r = JSON.parse(readFileSync(file, 'utf8')) as VerifyReport;
+    data = JSON.parse(readFileSync(file, 'utf8')) as VerifyFile;
   } catch {
     return null;
   }
-  if (r.format !== 2 || r.ok !== true) return null;
+  const r = data?.format === 3 ? data.series?.find((x) => x.series === ws.name) : undefined;
+  if (r === undefined || r.ok !== true) return null;
   if (r.baseHash !== ws.baseHash || r.seriesHash !== ws.seriesHash) return null;
   const files = r.steps.flatMap((s) => (s.traces ?? []).flatMap((t) => [t.chrome, t.lanes]));
   if (files.length === 0 || !files.every((f) => existsSync(join(root, f)))) return null;
@@ -65,7 +66,7 @@ function goodReport(ws: Workspace, file: string): VerifyReport | null {
 }
 
 async function seriesReport(log: (l: string) => void): Promise<string | null> {
-  const ws = await loadWorkspace(root);
+  const ws = await loadOneSeries(root, 'lockd-try6');
   const file = join(root, '.lockstep', 'verify.json');
   if (goodReport(ws, file) !== null) return file;
   if (process.env.LOCKSTEP_SKIP_SERIES === '1') return null;
@@ -93,7 +94,10 @@ describe.runIf(seriesHere)('the review site in chromium', () => {
         return ctx.skip(
           'LOCKSTEP_SKIP_SERIES=1 and no good .lockstep/verify.json: run npm run verify',
         );
-      const model: ReviewModel = await loadReview(await loadWorkspace(root), reportFile);
+      const model: ReviewModel = await loadReview(
+        await loadOneSeries(root, 'lockd-try6'),
+        reportFile,
+      );
       expect(model.report.problems).toEqual([]);
       expect(model.report.ok).toBe(true);
       const site = buildSite(model, join(work, 'site'));

@@ -27,9 +27,9 @@ import type { Explored, ReproducerMeta, ReproOutcome } from '../src/lib/reproduc
 import { withScratch } from '../src/lib/scratch.js';
 import type { StepTrace } from '../src/review/traces.js';
 import { readPatchInfos } from '../src/series/steps.js';
-import { loadWorkspace } from '../src/series/workspace.js';
+import { loadOneSeries } from '../src/series/workspace.js';
 import { expectedMatrix } from '../src/verify/expect.js';
-import { compare, type StepResult, type VerifyReport } from '../src/verify/verify.js';
+import { compare, type StepResult, type VerifyReport, verifyFile } from '../src/verify/verify.js';
 import { FIXTURES, makeWorkspace, PATCH2 } from './helpers.js';
 
 /** lockd frees the serv that rpciod then wakes: KASAN use-after-free in svc_wake_up. */
@@ -194,7 +194,7 @@ export async function reviewFixture(opts: { refuted?: boolean } = {}): Promise<R
   const root = await makeWorkspace(
     opts.refuted ? { files: { [`patches/${PATCH2}`]: refutedPatch2() } } : {},
   );
-  const ws = await loadWorkspace(root);
+  const ws = await loadOneSeries(root);
   const infos = await withScratch((scratch) => readPatchInfos(ws, scratch));
   const uaf = uafMachine();
   const abba = abbaMachine();
@@ -260,8 +260,10 @@ export async function reviewFixture(opts: { refuted?: boolean } = {}): Promise<R
   }));
   const { rows, problems } = compare(metas, expectedMatrix(infos, metas), steps);
   const report: VerifyReport = {
-    format: 2,
-    series: 'patches/series',
+    series: 'demo',
+    title: ws.header.title,
+    base: ws.header.base,
+    versionLine: ws.versionLine,
     steps,
     reproducers: rows,
     problems,
@@ -271,6 +273,6 @@ export async function reviewFixture(opts: { refuted?: boolean } = {}): Promise<R
     seriesHash: ws.seriesHash,
   };
   const reportFile = join(root, '.lockstep', 'verify.json');
-  writeFileSync(reportFile, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(reportFile, `${JSON.stringify(verifyFile([report], 1234), null, 2)}\n`);
   return { root, reportFile, report, uafTitle: uaf.report!.title, abbaTitle: abba.report!.title };
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadReview } from '../src/review/model.js';
 import { buildSite, SITE_MARKER, serveSite } from '../src/review/site.js';
-import { loadWorkspace } from '../src/series/workspace.js';
+import { loadOneSeries } from '../src/series/workspace.js';
 import { cleanup, cli, tempDir } from './helpers.js';
 import { type ReviewFixture, reviewFixture } from './review-fixture.js';
 
@@ -29,7 +29,12 @@ describe('lockstep review --out', () => {
     expect(r.err).toMatch(/site written to .* 2 interleavings/);
     expect(r.code).toBe(0);
     expect(r.out.trim()).toBe(join(out, 'index.html'));
-    const index = read(out, 'index.html');
+    // The front page indexes the series; each series' site is in its own folder.
+    const front = read(out, 'index.html');
+    expect(front).toContain('<a href="demo/index.html" class="subject">demo</a>');
+    expect(front).toContain('demo 0.1');
+    const site = join(out, 'demo');
+    const index = read(site, 'index.html');
     expect(index).toContain('alpha: punctuate the greeting');
     expect(index).toContain('alpha: count two and trail off when whispering');
     expect(index).toContain('@demo/alpha 0.1.1 &rarr; 0.1.2');
@@ -53,8 +58,8 @@ describe('lockstep review --out', () => {
     expect((strips[2]![1]!.match(/cell crash/g) ?? []).length).toBe(1); // whisper
     expect(index).toContain('<link rel="next" href="patch-1.html">');
 
-    const p1 = read(out, 'patch-1.html');
-    const p2 = read(out, 'patch-2.html');
+    const p1 = read(site, 'patch-1.html');
+    const p2 = read(site, 'patch-2.html');
     expect(p1).toContain('<link rel="prev" href="index.html">');
     expect(p1).toContain('<link rel="next" href="patch-2.html">');
     expect(p2).toContain('<link rel="prev" href="patch-1.html">');
@@ -62,14 +67,15 @@ describe('lockstep review --out', () => {
     // demo-count crashes before and after patch 1, which does not name it: the page lists it
     // and links to the page that shows that crash in full.
     expect(p1).toContain('<a href="crash-1-demo-count.html" class="crashpage">');
-    const crash = read(out, 'crash-1-demo-count.html');
+    const crash = read(site, 'crash-1-demo-count.html');
     expect(crash).toContain('BUG: KASAN: use-after-free in svc_wake_up');
     expect(crash).toMatch(/<svg [^>]*class="lanes"/);
     expect(p1).not.toMatch(/<svg [^>]*class="lanes"[^>]*aria-label="interleaving of demo-count/);
     for (const html of [index, p1, p2, crash])
       for (const u of urls(html))
         expect(u, `a link leaves the site: ${u}`).not.toMatch(/^(\w+:|\/\/)/);
-    expect(readdirSync(out).sort()).toEqual(
+    expect(readdirSync(out).sort()).toEqual([SITE_MARKER, 'demo', 'index.html', 'site.css'].sort());
+    expect(readdirSync(site).sort()).toEqual(
       [
         SITE_MARKER,
         'crash-1-demo-count.html',
@@ -83,8 +89,9 @@ describe('lockstep review --out', () => {
   });
 
   it('shows the message, trailers, highlighted diff, outcomes and the interleaving of each change', async () => {
-    const out = join(tempDir(), 'site');
-    expect((await cli(fx.root, 'review', '--out', out)).code).toBe(0);
+    const top = join(tempDir(), 'site');
+    expect((await cli(fx.root, 'review', '--out', top)).code).toBe(0);
+    const out = join(top, 'demo');
     const p2 = read(out, 'patch-2.html');
     expect(p2).toContain('<h1 id="subject">alpha: count two and trail off when whispering</h1>');
     expect(p2).toMatch(/<dt>Fixes-reproducer<\/dt><dd><a href="#r-demo-count"/);
@@ -149,7 +156,7 @@ describe('lockstep review --out', () => {
     expect(missing.err).toContain('no verify report at');
     expect(missing.err).toContain('run `lockstep verify` first');
     const other = JSON.parse(readFileSync(fx.reportFile, 'utf8'));
-    other.steps[1].patch = 'demo/0001-something-else.patch';
+    other.series[0].steps[1].patch = 'demo/0001-something-else.patch';
     const file = join(tempDir(), 'other.json');
     writeFileSync(file, JSON.stringify(other));
     const r = await cli(fx.root, 'review', '--out', join(tempDir(), 's'), '--report', file);
@@ -161,10 +168,10 @@ describe('lockstep review --out', () => {
 
   it('warns when the series changed since the report', async () => {
     const stale = JSON.parse(readFileSync(fx.reportFile, 'utf8'));
-    stale.seriesHash = 'something older';
+    stale.series[0].seriesHash = 'something older';
     const file = join(tempDir(), 'stale.json');
     writeFileSync(file, JSON.stringify(stale));
-    const m = await loadReview(await loadWorkspace(fx.root), file);
+    const m = await loadReview(await loadOneSeries(fx.root), file);
     expect(m.warnings).toEqual([
       'the patches changed since this report was written: run `lockstep verify`',
     ]);
@@ -173,7 +180,7 @@ describe('lockstep review --out', () => {
 
 describe('serving the site', () => {
   it('serves the pages on 127.0.0.1 and nothing outside the site', async () => {
-    const m = await loadReview(await loadWorkspace(fx.root), fx.reportFile);
+    const m = await loadReview(await loadOneSeries(fx.root), fx.reportFile);
     const site = buildSite(m, join(tempDir(), 'site'));
     mkdirSync(join(tempDir(), 'x'), { recursive: true });
     const served = await serveSite(site.dir, 0);

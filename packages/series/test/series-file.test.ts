@@ -4,7 +4,7 @@ import { parseSeries, renderSeries } from '../src/series/series-file.js';
 
 function failure(text: string): SeriesFailure {
   try {
-    parseSeries(text);
+    parseSeries(text, 'patches/series');
   } catch (e) {
     if (e instanceof SeriesFailure) return e;
     throw e;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ensureTreeDeps } from '../src/lib/tree-deps.js';
 import { stepTaskIds } from '../src/verify/step-tasks.js';
-import { cleanup, cli, makeWorkspace, tempDir, write } from './helpers.js';
+import { cleanup, cli, makeWorkspace, SERIES_TEXT, tempDir, write } from './helpers.js';
 
 afterEach(cleanup);
 
@@ -24,7 +24,7 @@ describe('the tasks of a verify step', () => {
       },
     });
     expect((await cli(root, 'checkout', '2')).code).toBe(0);
-    expect(await stepTaskIds(join(root, '.lockstep', 'tree'), 2)).toEqual([
+    expect(await stepTaskIds(join(root, '.lockstep', 'tree', 'demo'), 2)).toEqual([
       '@demo/alpha#test',
       '@lockstep/reproducers#repro',
     ]);
@@ -33,10 +33,13 @@ describe('the tasks of a verify step', () => {
   it('tests a tool package at every step when a patch of the series changes it', async () => {
     // The demo patches change packages/alpha: name that package as the kernel core.
     const root = await makeWorkspace({
-      files: { 'packages/alpha/package.json': pkg('@lockstep/kernel', { test: 'vitest run' }) },
+      files: {
+        'packages/alpha/package.json': pkg('@lockstep/kernel', { test: 'vitest run' }),
+        'patches/demo/series': SERIES_TEXT.replace('@demo/alpha', '@lockstep/kernel'),
+      },
     });
     expect((await cli(root, 'checkout', '2')).code).toBe(0);
-    expect(await stepTaskIds(join(root, '.lockstep', 'tree'), 2)).toEqual([
+    expect(await stepTaskIds(join(root, '.lockstep', 'tree', 'demo'), 2)).toEqual([
       '@lockstep/kernel#test',
     ]);
   });

@@ -1,7 +1,17 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, cli, mailPatch, makeWorkspace, PATCH1, PATCH2 } from './helpers.js';
+import {
+  cleanup,
+  cli,
+  demoSeries,
+  ENTRY1,
+  ENTRY2,
+  mailPatch,
+  makeWorkspace,
+  PATCH1,
+  PATCH2,
+} from './helpers.js';
 
 afterEach(cleanup);
 
@@ -28,11 +38,11 @@ describe('lockstep series', () => {
     const root = await makeWorkspace();
     const r = await cli(root, 'series', '--json');
     expect(r.code, r.err).toBe(0);
-    const { steps } = JSON.parse(r.out);
+    const { steps } = JSON.parse(r.out).series[0];
     expect(steps.map((s: { versions: unknown }) => s.versions)).toEqual([
-      { '@demo/alpha': '0.1.0' },
-      { '@demo/alpha': '0.2.0' },
-      { '@demo/alpha': '0.2.1' },
+      { '@demo/alpha': '1.0.0' },
+      { '@demo/alpha': '1.1.0' },
+      { '@demo/alpha': '1.1.1' },
     ]);
     expect(steps[0]).toMatchObject({ step: 0, patch: null, changesets: [], bumps: [] });
     expect(steps[1]).toMatchObject({
@@ -52,12 +62,12 @@ describe('lockstep series', () => {
           releases: [{ name: '@demo/alpha', type: 'minor' }],
         },
       ],
-      bumps: [{ name: '@demo/alpha', from: '0.1.0', to: '0.2.0', type: 'minor' }],
+      bumps: [{ name: '@demo/alpha', from: '1.0.0', to: '1.1.0', type: 'minor' }],
     });
     expect(steps[2]).toMatchObject({
       fixesReproducers: ['demo-count'],
       introducesReproducers: ['demo-whisper'],
-      bumps: [{ name: '@demo/alpha', from: '0.2.0', to: '0.2.1', type: 'patch' }],
+      bumps: [{ name: '@demo/alpha', from: '1.1.0', to: '1.1.1', type: 'patch' }],
     });
     expect(steps[1].body).toContain('greet() now ends its greeting');
   });
@@ -65,21 +75,23 @@ describe('lockstep series', () => {
   it('prints a readable table', async () => {
     const r = await cli(await makeWorkspace(), 'series');
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toBe(`patches/series: 2 patches on top of the base
+    expect(r.out).toBe(`demo: The demo series
+  patches/demo/series: 2 patches on demo 0.1
+  packages: @demo/alpha; version line 1 (npm dist-tag demo)
 
    0  base
    1  ${PATCH1}
       alpha: punctuate the greeting
-      @demo/alpha 0.1.0 -> 0.2.0 (minor)
+      @demo/alpha 1.0.0 -> 1.1.0 (minor)
       fixes reproducer demo-greeting
    2  ${PATCH2}
       alpha: count two and trail off when whispering
-      @demo/alpha 0.2.0 -> 0.2.1 (patch)
+      @demo/alpha 1.1.0 -> 1.1.1 (patch)
       fixes reproducer demo-count
       introduces reproducer demo-whisper
 
 package      step 0  step 1  step 2
-@demo/alpha  0.1.0   0.2.0   0.2.1
+@demo/alpha  1.0.0   1.1.0   1.1.1
 `);
   });
 
@@ -87,17 +99,17 @@ package      step 0  step 1  step 2
     const root = await makeWorkspace({ files: { 'packages/beta/package.json': BETA } });
     const more = changesetPatch('alpha-more', '---\n"@demo/alpha": minor\n---\n\nMore.');
     writeFileSync(join(root, 'patches/demo/0003-more.patch'), more);
-    writeFileSync(join(root, 'patches/series'), `${PATCH1}\n${PATCH2}\ndemo/0003-more.patch\n`);
+    writeFileSync(join(root, 'patches/demo/series'), demoSeries(ENTRY1, ENTRY2, '0003-more.patch'));
     const r = await cli(root, 'series', '--json');
     expect(r.code, r.err).toBe(0);
-    const { steps } = JSON.parse(r.out);
-    // 0.2.0 leaves beta's ^0.1.0, so beta gets a patch release whose range becomes ^0.2.0;
-    // alpha 0.2.1 stays inside ^0.2.0, so beta is not bumped at step 2; 0.3.0 leaves it again.
+    const { steps } = JSON.parse(r.out).series[0];
+    // 1.1.0 leaves beta's ^1.0.0, so beta gets a patch release whose range becomes ^1.1.0;
+    // alpha 1.1.1 stays inside ^1.1.0, so beta is not bumped at step 2; 1.2.0 leaves it again.
     expect(steps.map((s: { versions: unknown }) => s.versions)).toEqual([
-      { '@demo/alpha': '0.1.0', '@demo/beta': '1.0.0' },
-      { '@demo/alpha': '0.2.0', '@demo/beta': '1.0.1' },
-      { '@demo/alpha': '0.2.1', '@demo/beta': '1.0.1' },
-      { '@demo/alpha': '0.3.0', '@demo/beta': '1.0.2' },
+      { '@demo/alpha': '1.0.0', '@demo/beta': '1.0.0' },
+      { '@demo/alpha': '1.1.0', '@demo/beta': '1.0.1' },
+      { '@demo/alpha': '1.1.1', '@demo/beta': '1.0.1' },
+      { '@demo/alpha': '1.2.0', '@demo/beta': '1.0.2' },
     ]);
     expect(steps[1].bumps).toContainEqual({
       name: '@demo/beta',
@@ -113,7 +125,7 @@ package      step 0  step 1  step 2
       join(root, 'patches/demo/0003-x.patch'),
       changesetPatch('bad', '---\n"@demo/nope": patch\n---\n\nNope.'),
     );
-    writeFileSync(join(root, 'patches/series'), `${PATCH1}\n${PATCH2}\ndemo/0003-x.patch\n`);
+    writeFileSync(join(root, 'patches/demo/series'), demoSeries(ENTRY1, ENTRY2, '0003-x.patch'));
     const r = await cli(root, 'series');
     expect(r.code).toBe(1);
     expect(r.err.split('\n')[0]).toBe(

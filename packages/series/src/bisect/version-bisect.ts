@@ -31,8 +31,10 @@ export interface VersionBisectOptions {
   bad?: string;
   /** The registry to install from (running). */
   registry: string;
-  /** The release record of that registry: the step of a version when its metadata lacks it. */
-  record?: ReleaseRecord | null;
+  /** The release records of that registry: the step of a version when its metadata lacks it. */
+  records?: readonly ReleaseRecord[];
+  /** Only the versions this series published (its version line); default: every version. */
+  series?: string;
   /** A saved log whose verdicts are taken as they are (like git bisect replay). */
   replay?: BisectLog;
   log?: (line: string) => void;
@@ -97,7 +99,7 @@ class Planner {
   private docs = new Map<string, Packument | null>();
   constructor(
     private registry: string,
-    private record: ReleaseRecord | null,
+    private records: readonly ReleaseRecord[],
   ) {}
 
   async doc(name: string): Promise<Packument | null> {
@@ -106,12 +108,28 @@ class Planner {
   }
 
   stepOf(doc: Packument, version: string): StepMeta | null {
-    return doc.versions[version]?.lockstep ?? recordedStep(this.record, doc.name, version);
+    return doc.versions[version]?.lockstep ?? recordedStep(this.records, doc.name, version);
+  }
+
+  /**
+   * The versions of `doc` that go with series `series`: its own when it published some (a
+   * package on the series' version line), else all of them (a package the series shares).
+   */
+  ofSeries(doc: Packument, series: string | undefined): string[] {
+    const all = sortedVersions(doc);
+    if (series === undefined) return all;
+    const own = all.filter((v) => this.stepOf(doc, v)?.series === series);
+    return own.length > 0 ? own : all;
   }
 
   /** The version of `doc` current at `step`, or the newest compatible with `chosen`. */
-  private pick(doc: Packument, step: number | null, chosen: Map<string, string>): string | null {
-    const versions = sortedVersions(doc).reverse();
+  private pick(
+    doc: Packument,
+    step: number | null,
+    series: string | undefined,
+    chosen: Map<string, string>,
+  ): string | null {
+    const versions = this.ofSeries(doc, series).reverse();
     if (step !== null) {
       let best: { v: string; s: number } | null = null;
       for (const v of versions) {
@@ -130,7 +148,12 @@ class Planner {
     );
   }
 
-  async plan(pkg: string, version: string, step: number | null): Promise<SandboxPlan> {
+  async plan(
+    pkg: string,
+    version: string,
+    step: number | null,
+    series: string | undefined,
+  ): Promise<SandboxPlan> {
     const scope = scopeOf(pkg);
     const chosen = new Map<string, string>([[pkg, version]]);
     const direct = [pkg, REPRODUCERS_PACKAGE, MACHINE_PACKAGE];
@@ -141,7 +164,7 @@ class Planner {
       if (doc === null)
         throw new SeriesFailure(`the registry has no ${name}, which the reproducers need`);
       if (!chosen.has(name)) {
-        const v = this.pick(doc, step, chosen);
+        const v = this.pick(doc, step, series, chosen);
         if (v === null)
           throw new SeriesFailure(`no version of ${name} goes with ${pkg}@${version}`, [
             `published: ${sortedVersions(doc).join(', ')}`,
@@ -194,25 +217,29 @@ export async function versionBisect(opts: VersionBisectOptions): Promise<Version
   const good = pick('good');
   const bad = pick('bad');
 
-  const planner = new Planner(opts.registry, opts.record ?? null);
+  const planner = new Planner(opts.registry, opts.records ?? []);
   const doc = await planner.doc(opts.pkg);
   if (doc === null) {
     const scope = scopeOf(opts.pkg);
     const known = scope ? await searchScope(opts.registry, scope) : [];
-    const fromRecord = Object.keys(opts.record?.versions ?? {});
+    const fromRecord = [...new Set((opts.records ?? []).flatMap((r) => Object.keys(r.versions)))];
     const list = known.length > 0 ? known : fromRecord;
     throw new SeriesUsageError(`unknown package '${opts.pkg}' in the registry ${opts.registry}`, [
       list.length > 0 ? `packages there: ${list.join(', ')}` : 'run `lockstep release` first',
     ]);
   }
-  const all = sortedVersions(doc);
+  const all = planner.ofSeries(doc, opts.series);
+  if (opts.series !== undefined && !all.some((v) => planner.stepOf(doc, v)?.series === opts.series))
+    throw new SeriesUsageError(`${opts.pkg} has no version published by series ${opts.series}`, [
+      `published versions: ${sortedVersions(doc).join(', ')}`,
+    ]);
   for (const [flag, v] of [
     ['good', good],
     ['bad', bad],
   ] as const)
     if (!all.includes(v))
       throw new SeriesUsageError(`--${flag}: ${opts.pkg} has no published version '${v}'`, [
-        `published versions: ${all.join(', ')}`,
+        `published versions${opts.series ? ` of series ${opts.series}` : ''}: ${all.join(', ')}`,
       ]);
   if (!semver.lt(good, bad))
     throw new SeriesUsageError(
@@ -246,7 +273,12 @@ export async function versionBisect(opts: VersionBisectOptions): Promise<Version
       log(`${opts.pkg}@${version}: ${saved.verdict} (from the replayed log): ${outcome}`);
     } else {
       const t0 = performance.now();
-      const plan = await planner.plan(opts.pkg, version, meta?.step ?? null);
+      const plan = await planner.plan(
+        opts.pkg,
+        version,
+        meta?.step ?? null,
+        opts.series ?? meta?.series,
+      );
       const dir = mkdtempSync(join(sandboxRoot, `${version}-`));
       log(
         `${opts.pkg}@${version} (step ${meta?.step ?? '?'}): npm install ${Object.entries(

@@ -2,6 +2,8 @@ import { SeriesFailure, SeriesUsageError } from './errors.js';
 
 /** Where a version of a package came from in the series (package.json "lockstep" field). */
 export interface StepMeta {
+  /** The series whose step published it (absent in stamps of older releases). */
+  series?: string;
   step: number;
   patch: string | null;
   subject: string | null;

@@ -1,11 +1,13 @@
+import { dirname, join } from 'node:path';
 import { type ProcResult, runProcess } from './proc.js';
 
 /**
  * turbo's cache for a tree: beside it, not in it, so that a tree rebuilt after a workspace
- * change still finds the tasks whose inputs did not change.
+ * change still finds the tasks whose inputs did not change; and shared by the trees of every
+ * series (.lockstep/tree/.turbo-cache), since their steps 0 and unpatched packages are the same.
  */
 export function turboCacheDir(dir: string): string {
-  return `${dir}.turbo-cache`;
+  return join(dirname(dir), '.turbo-cache');
 }
 
 /** The turbo arguments of a step's tasks (names, or `package#task` ids) in a tree. */

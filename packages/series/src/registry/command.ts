@@ -10,13 +10,14 @@ import { SeriesFailure, SeriesUsageError } from '../lib/errors.js';
 import { startEmbeddedRegistry, VERDACCIO_VERSION } from '../lib/registry.js';
 import { fetchPackument, type Packument, searchScope } from '../lib/registry-client.js';
 import { parsePort, untilStopped } from '../lib/serve.js';
-import { readReleaseRecord } from '../release/record.js';
+import { readReleaseRecords } from '../release/record.js';
 import type { Workspace } from '../series/workspace.js';
 
 export interface RegistryCommandContext {
   stdout: (text: string) => void;
   progress: (line: string) => void;
-  workspace: () => Promise<Workspace>;
+  root: () => Promise<string>;
+  workspaces: (series: string | undefined, scope: 'one' | 'all') => Promise<Workspace[]>;
   /** Resolves when the user interrupts (default: SIGINT or SIGTERM); tests pass their own. */
   interrupted?: () => Promise<void>;
 }
@@ -35,12 +36,17 @@ export interface PublishedStep {
  * The steps the registry's versions are stamped with: at step N each package has the version
  * published at the latest step up to N (a package a step does not change keeps its version).
  */
-export function publishedSteps(docs: readonly Packument[]): PublishedStep[] {
-  const stamped = docs.flatMap((d) =>
-    Object.values(d.versions)
-      .filter((v) => v.lockstep !== undefined)
-      .map((v) => ({ name: d.name, version: v.version, meta: v.lockstep! })),
-  );
+export function publishedSteps(docs: readonly Packument[], series?: string): PublishedStep[] {
+  const stamped = docs.flatMap((d) => {
+    const all = Object.values(d.versions).filter((v) => v.lockstep !== undefined);
+    // A package on the series' version line: its own versions; a shared one: every version.
+    const own = all.filter((v) => v.lockstep!.series === series);
+    return (series !== undefined && own.length > 0 ? own : all).map((v) => ({
+      name: d.name,
+      version: v.version,
+      meta: v.lockstep!,
+    }));
+  });
   const last = Math.max(-1, ...stamped.map((s) => s.meta.step));
   const steps: PublishedStep[] = [];
   for (let step = 0; step <= last; step++) {
@@ -88,6 +94,7 @@ export function formatServing(
   dir: string,
   steps: readonly PublishedStep[],
   pkg: string,
+  series?: string,
 ): string {
   const scope = pkg.split('/')[0]!;
   const lines = [
@@ -98,6 +105,11 @@ export function formatServing(
     `  ${npmrcLine(scope, url)}`,
     '',
   ];
+  if (series !== undefined)
+    lines.push(
+      `Series ${series} (npm dist-tag ${series}: npm install ${pkg}@${series} is its last step).`,
+      '',
+    );
   if (steps.length === 0) {
     lines.push('The registry has no versions stamped with a step yet: run `lockstep release`.');
     return `${lines.join('\n')}\n`;
@@ -119,7 +131,7 @@ export function formatServing(
     '',
     'Bisect the published versions, from a clone or from anywhere:',
     '',
-    `  npx -p @lockstep/series lockstep bisect <reproducer> --package ${pkg} --good ${first} --bad ${last} --registry ${url}`,
+    `  npx -p @lockstep/series lockstep bisect <reproducer> --package ${pkg} --good ${first} --bad ${last} --registry ${url}${series ? ` --series ${series}` : ''}`,
     '',
   );
   return `${lines.join('\n')}\n`;
@@ -133,6 +145,8 @@ export interface ServeOptions {
   port: number;
   /** The package under test, named with the reproducers in the install commands. */
   pkg: string;
+  /** The series to show (default: every series the registry's stamps name). */
+  series?: string;
   stdout: (text: string) => void;
   progress: (line: string) => void;
   /** Resolves when the registry should stop. */
@@ -147,14 +161,29 @@ export async function serveRegistry(o: ServeOptions): Promise<void> {
     ]);
   const reg = await startEmbeddedRegistry({ dir: o.dir, port: o.port, log: o.progress });
   try {
-    const record = readReleaseRecord(o.recordFile, 'embedded');
+    const records = readReleaseRecords(o.recordFile, 'embedded');
     const scope = o.pkg.startsWith('@') ? o.pkg.split('/')[0]! : '@lockstep';
-    const docs = await scopeDocs(reg.url, scope, Object.keys(record?.versions ?? {}));
+    const docs = await scopeDocs(
+      reg.url,
+      scope,
+      records.flatMap((r) => Object.keys(r.versions)),
+    );
     if (!docs.some((d) => d.name === o.pkg))
       throw new SeriesUsageError(`the registry has no ${o.pkg}`, [
         `packages there: ${docs.map((d) => d.name).join(', ') || 'none'}`,
       ]);
-    o.stdout(formatServing(reg.url, o.dir, publishedSteps(docs), o.pkg));
+    const stamped = docs.flatMap((d) => Object.values(d.versions).map((v) => v.lockstep?.series));
+    const names =
+      o.series !== undefined
+        ? [o.series]
+        : [...new Set(stamped.filter((x): x is string => x !== undefined))].sort();
+    if (names.length === 0) o.stdout(formatServing(reg.url, o.dir, publishedSteps(docs), o.pkg));
+    else
+      o.stdout(
+        names
+          .map((n) => formatServing(reg.url, o.dir, publishedSteps(docs, n), o.pkg, n))
+          .join('\n'),
+      );
     await o.interrupted();
     o.progress('stopping the registry');
   } finally {
@@ -180,14 +209,15 @@ export function addRegistryCommand(program: Command, ctx: RegistryCommandContext
       'the package under test, named with the reproducers in the install commands',
       '@lockstep/lockd',
     )
-    .action(async (opts: { port: string; package: string }) => {
+    .action(async (opts: { port: string; package: string; series?: string }) => {
       const port = parsePort(opts.port);
-      const ws = await ctx.workspace();
+      const root = (await ctx.workspaces(opts.series, 'all'))[0]!.root;
       await serveRegistry({
-        dir: join(ws.root, '.lockstep', 'registry'),
-        recordFile: join(ws.root, '.lockstep', 'releases.json'),
+        dir: join(root, '.lockstep', 'registry'),
+        recordFile: join(root, '.lockstep', 'releases.json'),
         port,
         pkg: opts.package,
+        series: opts.series,
         stdout: ctx.stdout,
         progress: ctx.progress,
         interrupted: ctx.interrupted ?? untilStopped,

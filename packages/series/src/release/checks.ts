@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import semver from 'semver';
 import { SeriesFailure } from '../lib/errors.js';
 import { runProcess, tail } from '../lib/proc.js';
+import { lineRangeProblem } from '../series/version-line.js';
 import type { CheckResult } from './record.js';
 import { moduleExports, moduleImports } from './symbols.js';
 
@@ -148,9 +149,16 @@ export interface DependencyView {
   exportsOf(version: string): Promise<string[] | null>;
 }
 
+/** The series' version line, and every version each of its line packages takes over its steps. */
+export interface LineCheck {
+  line: number;
+  versions: ReadonlyMap<string, readonly string[]>;
+}
+
 /**
- * lockstep's own check of a package's internal dependency ranges: each range must accept the
- * dependency's version at this step (so users get what was tested), some released version, and
+ * lockstep's own check of a package's internal dependency ranges: a range on a package of the
+ * series' version line must stay inside the line (and a peer range accept every step's
+ * version of it); each range must accept the dependency's version at this step (so users get what was tested), some released version, and
  * its lowest accepted version must export every name the package imports from it (a range
  * like ^0.1.0 that admits a version without svc_prepare_thread would let npm install one).
  */
@@ -158,6 +166,7 @@ export async function checkDependencies(
   pkgDir: string,
   pkgJson: Record<string, unknown>,
   deps: ReadonlyMap<string, DependencyView>,
+  lineCheck?: LineCheck,
 ): Promise<CheckResult & { notes: string[] }> {
   const problems: string[] = [];
   const notes: string[] = [];
@@ -172,6 +181,12 @@ export async function checkDependencies(
         problems.push(`${field}.${dep} is '${range}', which is not a semver range`);
         continue;
       }
+      const steps = lineCheck?.versions.get(dep);
+      const lineProblem =
+        lineCheck === undefined || steps === undefined
+          ? null
+          : lineRangeProblem(field, range, lineCheck.line, steps);
+      if (lineProblem !== null) problems.push(`${field}.${dep} is ${lineProblem}`);
       if (!semver.satisfies(view.current, range))
         problems.push(
           `${field}.${dep} is '${range}', which does not accept ${dep}@${view.current}, the version ${name} was built against`,

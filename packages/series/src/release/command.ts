@@ -7,9 +7,10 @@ import { parseBisectLog } from '../bisect/version-bisect-log.js';
 import { SeriesError, SeriesFailure, SeriesUsageError } from '../lib/errors.js';
 import { type RegistryHandle, startEmbeddedRegistry, VERDACCIO_VERSION } from '../lib/registry.js';
 import { normaliseRegistryUrl, pingRegistry } from '../lib/registry-client.js';
+import { listSeries, pickSeries } from '../series/catalog.js';
 import { resolveTreeDir } from '../series/tree.js';
 import type { Workspace } from '../series/workspace.js';
-import { type ReleaseRecord, readReleaseRecord } from './record.js';
+import { type ReleaseRecord, readReleaseRecord, readReleaseRecords } from './record.js';
 import { NPM_REGISTRY, release } from './release.js';
 
 export interface ReleaseCommandContext {
@@ -17,12 +18,15 @@ export interface ReleaseCommandContext {
   stdout: (text: string) => void;
   progress: (line: string) => void;
   json: (value: unknown) => void;
-  workspace: () => Promise<Workspace>;
+  root: () => Promise<string>;
+  workspaces: (series: string | undefined, scope: 'one' | 'all') => Promise<Workspace[]>;
 }
 
 /** Where lockstep keeps its registry, release work tree and record, under the workspace root. */
 export const registryDir = (root: string) => join(root, '.lockstep', 'registry');
-export const releaseWorkDir = (root: string) => join(root, '.lockstep', 'release', 'work');
+/** A series' release work tree; the trees of all series share .lockstep/release/.turbo-cache. */
+export const releaseWorkDir = (root: string, series: string) =>
+  join(root, '.lockstep', 'release', series);
 export const releaseRecordFile = (root: string) => join(root, '.lockstep', 'releases.json');
 
 const MARK: Record<string, string> = {
@@ -46,7 +50,7 @@ export function formatRelease(r: ReleaseRecord, recordFile: string | null): stri
     ...r.steps.flatMap((s) => Object.values(s.versions).map((v) => v.length + 3)),
   );
   const pad = (s: string, n: number) => s + ' '.repeat(Math.max(0, n - s.length));
-  const where = r.registry === 'embedded' ? `the embedded registry (${r.url})` : r.url;
+  const where = `${r.registry === 'embedded' ? `the embedded registry (${r.url})` : r.url} (series ${r.series}, version line ${r.versionLine}, dist-tag ${r.distTag})`;
   const head =
     r.status === 'complete'
       ? r.dryRun
@@ -92,7 +96,7 @@ export function addReleaseCommand(program: Command, ctx: ReleaseCommandContext):
     .command('release')
     .summary('publish every step of the series as package versions')
     .description(
-      `Walk the series in a release work tree (.lockstep/release/work, a clone of the materialised tree): after each patch, run \`changeset version\` to consume its changesets, build the step with turbo (tsup), check every package whose version changed with publint (strict), attw --pack and lockstep's dependency check (each internal range must accept the dependency's version at that step, and the lowest version it accepts must export every name the package imports), then npm publish them, dependencies first, each stamped with the step that produced it ("lockstep": {step, patch, subject} in package.json). The versions must match \`lockstep series\`. A check failure stops the release before anything of that step is published. Versions the registry already has are not published again; when it has them all, nothing is built. The record of what was and was not published goes to .lockstep/releases.json as the release goes. By default the registry is an embedded Verdaccio ${VERDACCIO_VERSION} on 127.0.0.1 (a free port, storage in .lockstep/registry, anonymous installs, publishing only with the login lockstep creates), stopped when the command ends.`,
+      `For every series (or the --series one), walk it in a release work tree of its own (.lockstep/release/<series>, a clone of the materialised tree): at step 0 put the series on its version line (the packages its header lists and their runtime dependents at N.0.0, ranges on them ^N.0.0 for peers and ~N.0.0 otherwise; a major bump of a changeset counts as minor), then after each patch run \`changeset version\` to consume its changesets, build the step with turbo (tsup), check every package whose version changed with publint (strict), attw --pack and lockstep's dependency check (each internal range must accept the dependency's version at that step, and the lowest version it accepts must export every name the package imports), then npm publish them with the series' name as dist-tag (npm install @lockstep/lockd@<series>), dependencies first, each stamped with the step that produced it ("lockstep": {series, step, patch, subject} in package.json). The versions must match \`lockstep series\`. A check failure stops the release before anything of that step is published. Versions the registry already has are not published again; when it has them all, nothing is built. The record of what was and was not published goes to .lockstep/releases.json (one record per registry and series) as the release goes. By default the registry is an embedded Verdaccio ${VERDACCIO_VERSION} on 127.0.0.1 (a free port, storage in .lockstep/registry, anonymous installs, publishing only with the login lockstep creates), stopped when the command ends.`,
     )
     .option(
       '--registry <url>',
@@ -102,8 +106,11 @@ export function addReleaseCommand(program: Command, ctx: ReleaseCommandContext):
       '--dry-run',
       `do everything but publish: npm publish --dry-run against --registry (default: npm itself, ${NPM_REGISTRY}); no record is written`,
     )
-    .option('--dir <dir>', 'the tree (default: .lockstep/tree under the workspace root)')
-    .option('--json', 'print the release record as JSON')
+    .option(
+      '--dir <dir>',
+      'the tree, with --series or a single series (default: .lockstep/tree/<series> under the workspace root)',
+    )
+    .option('--json', 'print the release records (one per series) as JSON')
     .option('--force', 'rebuild the tree even if it holds work that was not exported')
     .action(
       async (opts: {
@@ -112,38 +119,49 @@ export function addReleaseCommand(program: Command, ctx: ReleaseCommandContext):
         dir?: string;
         json?: boolean;
         force?: boolean;
+        series?: string;
       }) => {
-        const ws = await ctx.workspace();
-        const dir = await resolveTreeDir(ws.root, opts.dir, ctx.cwd);
-        const recordFile = releaseRecordFile(ws.root);
+        const wss = await ctx.workspaces(opts.series, 'all');
+        if (opts.dir !== undefined && wss.length > 1)
+          throw new SeriesUsageError('--dir names the tree of one series: give --series NAME too');
+        const root = wss[0]!.root;
+        const recordFile = releaseRecordFile(root);
         const target =
           opts.registry !== undefined
             ? { kind: 'url' as const, url: normaliseRegistryUrl(opts.registry) }
-            : { kind: 'embedded' as const, dir: registryDir(ws.root) };
-        let record: ReleaseRecord;
-        try {
-          record = await release(ws, {
-            dir,
-            workDir: releaseWorkDir(ws.root),
-            recordFile,
-            target,
-            dryRun: opts.dryRun,
-            force: opts.force,
-            log: ctx.progress,
-          });
-        } catch (e) {
-          if (!opts.dryRun && existsSync(recordFile)) {
-            const key = target.kind === 'embedded' ? 'embedded' : target.url;
-            const r = readReleaseRecord(recordFile, key);
-            if (r !== null && r.status === 'failed') {
-              if (opts.json) ctx.json(r);
-              else ctx.stdout(formatRelease(r, recordFile));
+            : { kind: 'embedded' as const, dir: registryDir(root) };
+        const records: ReleaseRecord[] = [];
+        for (const ws of wss) {
+          const dir = await resolveTreeDir(ws.root, ws.name, opts.dir, ctx.cwd);
+          try {
+            records.push(
+              await release(ws, {
+                dir,
+                workDir: releaseWorkDir(ws.root, ws.name),
+                recordFile,
+                target,
+                dryRun: opts.dryRun,
+                force: opts.force,
+                log: (l) => ctx.progress(`${ws.name}: ${l}`),
+              }),
+            );
+          } catch (e) {
+            if (!opts.dryRun && existsSync(recordFile)) {
+              const key = target.kind === 'embedded' ? 'embedded' : target.url;
+              const r = readReleaseRecord(recordFile, key, ws.name);
+              if (r !== null && r.status === 'failed') {
+                if (opts.json) ctx.json(r);
+                else ctx.stdout(formatRelease(r, recordFile));
+              }
             }
+            throw e;
           }
-          throw e;
         }
-        if (opts.json) ctx.json(record);
-        else ctx.stdout(formatRelease(record, opts.dryRun ? null : recordFile));
+        if (opts.json) ctx.json(records);
+        else
+          ctx.stdout(
+            records.map((r) => formatRelease(r, opts.dryRun ? null : recordFile)).join('\n'),
+          );
       },
     );
 }
@@ -166,7 +184,7 @@ export function addVersionBisectOptions(program: Command): void {
       "find the first step (or published version, with --package) where a reproducer's outcome changes",
     )
     .description(
-      `${cmd.description()}\n\nWith --package, bisect published versions instead of steps: install candidate versions of the package from the registry (default: the embedded one that \`lockstep release\` fills) into clean sandboxes, each with the @lockstep/machine and @lockstep/reproducers versions published at the same step (npm overrides pin every other @lockstep package to that step, so there is one copy of @lockstep/kernel), run \`npx lockstep-repro <reproducer> --json\` there, binary-search the published versions from --good to --bad in semver order, and print the first version whose outcome differs from --good's and the step (patch) that produced it.`,
+      `${cmd.description()}\n\nWith --package, bisect published versions instead of steps: install candidate versions of the package from the registry (default: the embedded one that \`lockstep release\` fills) into clean sandboxes, each with the @lockstep/machine and @lockstep/reproducers versions published at the same step (npm overrides pin every other @lockstep package to that step, so there is one copy of @lockstep/kernel), run \`npx lockstep-repro <reproducer> --json\` there, binary-search the published versions from --good to --bad in semver order, and print the first version whose outcome differs from --good's and the step (patch) that produced it. With --series, only the versions that series published are candidates, each installed with the machine and reproducers of the same series and step.`,
     )
     .option(
       '--package <name>',
@@ -213,7 +231,13 @@ function formatVersionBisect(r: VersionBisectResult): string {
 /** `lockstep bisect <reproducer> --package ...`. */
 export async function runVersionBisect(
   id: string,
-  opts: VersionBisectCliOptions & { from?: string; to?: string; json?: boolean; dir?: string },
+  opts: VersionBisectCliOptions & {
+    from?: string;
+    to?: string;
+    json?: boolean;
+    dir?: string;
+    series?: string;
+  },
   ctx: ReleaseCommandContext,
 ): Promise<void> {
   if (opts.from !== undefined || opts.to !== undefined || opts.dir !== undefined)
@@ -229,34 +253,40 @@ export async function runVersionBisect(
   const pkg = opts.package ?? replay?.package ?? null;
   if (pkg === null) throw new SeriesUsageError('bisecting versions needs --package <name>');
   let registry: RegistryHandle;
-  let record: ReleaseRecord | null = null;
+  let records: ReleaseRecord[] = [];
+  /** In a clone, --series must name one of its series; outside one, the stamps decide. */
+  const checkSeries = async (root: string) => {
+    if (opts.series !== undefined) pickSeries(listSeries(root), opts.series, 'one');
+  };
   if (opts.registry !== undefined) {
     // Outside a clone (npx -p @lockstep/series) there is no workspace: the versions' own
     // "lockstep" stamps say which step each comes from, and the release record is only a fallback.
-    const ws = await ctx.workspace().catch((e: unknown) => {
+    const root = await ctx.root().catch((e: unknown) => {
       if (e instanceof SeriesError) return null;
       throw e;
     });
+    if (root !== null) await checkSeries(root);
     const url = normaliseRegistryUrl(opts.registry);
     await pingRegistry(url);
     registry = { url, dir: '', npmrc: null, stop: async () => {} };
-    record = ws === null ? null : readReleaseRecord(releaseRecordFile(ws.root), url);
+    records = root === null ? [] : readReleaseRecords(releaseRecordFile(root), url);
   } else {
-    const ws = await ctx.workspace().catch((e: unknown) => {
+    const root = await ctx.root().catch((e: unknown) => {
       if (!(e instanceof SeriesUsageError)) throw e;
       throw new SeriesUsageError(e.message, [
         ...e.details,
         'outside a clone, bisect the versions of a running registry: give --registry URL',
       ]);
     });
-    const recordFile = releaseRecordFile(ws.root);
-    const dir = registryDir(ws.root);
+    await checkSeries(root);
+    const recordFile = releaseRecordFile(root);
+    const dir = registryDir(root);
     if (!existsSync(join(dir, 'storage')))
       throw new SeriesFailure(`nothing has been released to the embedded registry (${dir})`, [
         'run `lockstep release` first, or pass --registry URL',
       ]);
     registry = await startEmbeddedRegistry({ dir, log: ctx.progress });
-    record = readReleaseRecord(recordFile, 'embedded');
+    records = readReleaseRecords(recordFile, 'embedded');
   }
   try {
     const r = await versionBisect({
@@ -265,7 +295,8 @@ export async function runVersionBisect(
       good: opts.good,
       bad: opts.bad,
       registry: registry.url,
-      record,
+      records,
+      series: opts.series,
       replay,
       log: ctx.progress,
     });

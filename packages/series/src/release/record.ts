@@ -40,9 +40,12 @@ export interface StepRelease {
   ms: number;
 }
 
-/** The record of a release to one registry: what was and was not published, step by step. */
+/** The record of a series' release to one registry: what was and was not published, step by step. */
 export interface ReleaseRecord {
-  format: 1;
+  /** The series released, its version line and the npm dist-tag its versions got. */
+  series: string;
+  versionLine: number;
+  distTag: string;
   /** "embedded" or the --registry URL. */
   registry: string;
   /** The URL it was reached at (the embedded registry's port changes from run to run). */
@@ -61,14 +64,14 @@ export interface ReleaseRecord {
   ms: number;
 }
 
-/** The file: one record per registry. */
+/** The file: per registry, one record per series (format 2; format 1 held one series). */
 interface RecordFile {
-  format: 1;
-  registries: Record<string, ReleaseRecord>;
+  format: 2;
+  registries: Record<string, { series: Record<string, ReleaseRecord> }>;
 }
 
 function readFile(file: string): RecordFile {
-  if (!existsSync(file)) return { format: 1, registries: {} };
+  if (!existsSync(file)) return { format: 2, registries: {} };
   let data: RecordFile;
   try {
     data = JSON.parse(readFileSync(file, 'utf8')) as RecordFile;
@@ -77,31 +80,50 @@ function readFile(file: string): RecordFile {
       'it is the release record lockstep writes; move it aside to start a new one',
     ]);
   }
-  if (data.format !== 1 || typeof data.registries !== 'object')
-    throw new SeriesFailure(`${file} is not a lockstep release record`);
+  if (data.format !== 2 || typeof data.registries !== 'object')
+    throw new SeriesFailure(`${file} is not a lockstep release record (format 2)`, [
+      'an older lockstep wrote it (one series per registry): move it aside and release again',
+    ]);
   return data;
 }
 
-/** The last release to `registry` recorded in `file`, or null. */
-export function readReleaseRecord(file: string, registry: string): ReleaseRecord | null {
-  return readFile(file).registries[registry] ?? null;
+/** The last release of `series` to `registry` recorded in `file`, or null. */
+export function readReleaseRecord(
+  file: string,
+  registry: string,
+  series: string,
+): ReleaseRecord | null {
+  return readFile(file).registries[registry]?.series[series] ?? null;
 }
 
-/** Write (replace) the record of `record.registry`, atomically, keeping the other registries'. */
+/** Every series' last release to `registry`, in name order. */
+export function readReleaseRecords(file: string, registry: string): ReleaseRecord[] {
+  const all = readFile(file).registries[registry]?.series ?? {};
+  return Object.keys(all)
+    .sort()
+    .map((k) => all[k]!);
+}
+
+/** Write (replace) the record of `record.series` at `record.registry`, atomically, keeping the others. */
 export function writeReleaseRecord(file: string, record: ReleaseRecord): void {
   const data = readFile(file);
-  data.registries[record.registry] = record;
+  data.registries[record.registry] ??= { series: {} };
+  data.registries[record.registry]!.series[record.series] = record;
   mkdirSync(dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(data, null, 2)}\n`);
   renameSync(tmp, file);
 }
 
-/** The step that produced `name@version` according to a record, or null. */
+/** The step that produced `name@version` according to the records, or null. */
 export function recordedStep(
-  record: ReleaseRecord | null,
+  records: readonly ReleaseRecord[],
   name: string,
   version: string,
 ): StepMeta | null {
-  return record?.versions[name]?.[version] ?? null;
+  for (const r of records) {
+    const meta = r.versions[name]?.[version];
+    if (meta !== undefined) return meta;
+  }
+  return null;
 }

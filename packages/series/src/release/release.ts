@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import semver from 'semver';
 import { SeriesError, SeriesFailure } from '../lib/errors.js';
 import { runProcess, tail } from '../lib/proc.js';
@@ -14,11 +16,13 @@ import { checkoutStep, materialise } from '../series/materialise.js';
 import type { PatchInfo } from '../series/patch-file.js';
 import { checkSeriesSafety } from '../series/safety.js';
 import { readPatchInfos } from '../series/steps.js';
+import { applyVersionLine, asLineChangeset } from '../series/version-line.js';
 import { computeVersions, type VersionStep } from '../series/versions.js';
 import type { Workspace } from '../series/workspace.js';
 import {
   checkDependencies,
   type DependencyView,
+  type LineCheck,
   packageExports,
   runAttw,
   runPublint,
@@ -79,9 +83,9 @@ function changedAt(steps: readonly VersionStep[], step: number): string[] {
     .sort();
 }
 
-function stepMeta(step: number, infos: readonly PatchInfo[]): StepMeta {
+function stepMeta(series: string, step: number, infos: readonly PatchInfo[]): StepMeta {
   const info = step === 0 ? undefined : infos[step - 1];
-  return { step, patch: info?.name ?? null, subject: info?.subject ?? null };
+  return { series, step, patch: info?.name ?? null, subject: info?.subject ?? null };
 }
 
 /** The registry's documents, fetched once per package and updated as this run publishes. */
@@ -118,9 +122,11 @@ async function allPublished(steps: readonly VersionStep[], reg: RegistryView): P
   return true;
 }
 
-function newRecord(key: string, url: string, dryRun: boolean): ReleaseRecord {
+function newRecord(ws: Workspace, key: string, url: string, dryRun: boolean): ReleaseRecord {
   return {
-    format: 1,
+    series: ws.name,
+    versionLine: ws.versionLine,
+    distTag: ws.name,
     registry: key,
     url,
     status: 'running',
@@ -141,13 +147,17 @@ function remember(record: ReleaseRecord, name: string, version: string, meta: St
   record.versions[name]![version] ??= meta;
 }
 
-/** npm publish, as a user would, from the package's directory. */
+/**
+ * npm publish, as a user would, from the package's directory, under the series' dist-tag
+ * (`npm install @lockstep/lockd@<series>`), so no series' release moves another's tag.
+ */
 async function npmPublish(
   pkg: WorkPackage,
   registry: RegistryHandle,
   dryRun: boolean,
+  distTag: string,
 ): Promise<void> {
-  const args = ['publish', '--access', 'public', '--registry', registry.url];
+  const args = ['publish', '--access', 'public', '--tag', distTag, '--registry', registry.url];
   if (registry.npmrc !== null) args.push('--userconfig', registry.npmrc);
   if (dryRun) args.push('--dry-run');
   const r = await runProcess('npm', args, { cwd: pkg.dir });
@@ -197,7 +207,7 @@ export async function release(ws: Workspace, opts: ReleaseOptions): Promise<Rele
   });
   const last = infos.length;
   const { key, registry } = await openTarget(opts, log);
-  const record = newRecord(key, registry.url, dryRun);
+  const record = newRecord(ws, key, registry.url, dryRun);
   const save = () => {
     record.ms = Math.round(performance.now() - started);
     if (!dryRun) writeReleaseRecord(opts.recordFile, record);
@@ -207,11 +217,16 @@ export async function release(ws: Workspace, opts: ReleaseOptions): Promise<Rele
     if (!dryRun && (await allPublished(steps, reg))) {
       for (const s of steps) {
         const packages: PackageRelease[] = changedAt(steps, s.step).map((name) => {
-          remember(record, name, s.versions[name]!, stepMeta(s.step, infos));
+          remember(record, name, s.versions[name]!, stepMeta(ws.name, s.step, infos));
           return { name, version: s.versions[name]!, status: 'already-published' };
         });
         record.alreadyPublished += packages.length;
-        record.steps.push({ ...stepMeta(s.step, infos), versions: s.versions, packages, ms: 0 });
+        record.steps.push({
+          ...stepMeta(ws.name, s.step, infos),
+          versions: s.versions,
+          packages,
+          ms: 0,
+        });
       }
       record.status = 'complete';
       record.finished = new Date().toISOString();
@@ -241,14 +256,34 @@ export async function release(ws: Workspace, opts: ReleaseOptions): Promise<Rele
       return exportsCache.get(k)!;
     };
 
+    // Every version each line package takes over the series: peer ranges must accept them all.
+    let lineCheck: LineCheck | undefined;
+
     for (let step = 0; step <= last; step++) {
       const t0 = performance.now();
-      const meta = stepMeta(step, infos);
+      const meta = stepMeta(ws.name, step, infos);
       const label = step === 0 ? 'base' : meta.subject;
       const entry: StepRelease = { ...meta, versions: {}, packages: [], ms: 0 };
       record.steps.push(entry);
       if (step > 0) await applyStep(opts.workDir, step, meta.patch!);
-      if (pendingChangesets(opts.workDir).length > 0) await changesetVersion(opts.workDir);
+      // The series' version line, as `lockstep series` plans it (version-line.ts).
+      if (step === 0) {
+        const onLine = applyVersionLine(opts.workDir, ws.versionLine, ws.header.packages);
+        lineCheck = {
+          line: ws.versionLine,
+          versions: new Map(
+            [...onLine].map((n) => [n, [...new Set(steps.map((s) => s.versions[n]!))]] as const),
+          ),
+        };
+      }
+      const pending = pendingChangesets(opts.workDir);
+      for (const f of pending) {
+        const file = join(opts.workDir, '.changeset', f);
+        const text = readFileSync(file, 'utf8');
+        const onLine = asLineChangeset(text);
+        if (onLine !== text) writeFileSync(file, onLine);
+      }
+      if (pending.length > 0) await changesetVersion(opts.workDir);
       const pkgs = readWorkPackages(opts.workDir);
       entry.versions = Object.fromEntries([...pkgs].map(([n, p]) => [n, p.version]));
       const expected = steps[step]!.versions;
@@ -319,7 +354,7 @@ export async function release(ws: Workspace, opts: ReleaseOptions): Promise<Rele
         const [publint, attw, deps] = await Promise.all([
           runPublint(p.dir),
           runAttw(p.dir),
-          checkDependencies(p.dir, p.json, views),
+          checkDependencies(p.dir, p.json, views, lineCheck),
         ]);
         rec.checks = { publint, attw, dependencies: { ok: deps.ok, problems: deps.problems } };
         rec.dependencies = Object.fromEntries(
@@ -359,7 +394,7 @@ export async function release(ws: Workspace, opts: ReleaseOptions): Promise<Rele
       for (const p of ordered) {
         const rec = entry.packages.find((r) => r.name === p.name)!;
         try {
-          await npmPublish(p, registry, dryRun);
+          await npmPublish(p, registry, dryRun, ws.name);
         } catch (e) {
           rec.status = 'failed';
           rec.reason = (e as Error).message;
@@ -395,7 +430,7 @@ export async function release(ws: Workspace, opts: ReleaseOptions): Promise<Rele
     // The steps the release did not reach, with what they would have published.
     for (const s of steps.slice(record.steps.length)) {
       record.steps.push({
-        ...stepMeta(s.step, infos),
+        ...stepMeta(ws.name, s.step, infos),
         versions: s.versions,
         packages: changedAt(steps, s.step).map((name) => ({
           name,

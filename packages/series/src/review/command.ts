@@ -7,13 +7,14 @@ import { parseStep } from '../series/steps.js';
 import type { Workspace } from '../series/workspace.js';
 import { formatShow } from '../show/show.js';
 import { defaultReportFile, loadReview } from './model.js';
-import { buildSite, serveSite } from './site.js';
+import { buildSeriesSites, serveSite } from './site.js';
 
 export interface ReviewCommandContext {
   cwd: string;
   stdout: (text: string) => void;
   progress: (line: string) => void;
-  workspace: () => Promise<Workspace>;
+  root: () => Promise<string>;
+  workspaces: (series: string | undefined, scope: 'one' | 'all') => Promise<Workspace[]>;
   /** Whether stdout is a terminal that takes colour (auto mode of --color). */
   colorTerminal: boolean;
 }
@@ -26,7 +27,7 @@ export function addReviewCommands(program: Command, ctx: ReviewCommandContext): 
     .command('review')
     .summary('build the review site from the verify report and serve it on 127.0.0.1')
     .description(
-      "Build a static site from the verify report (.lockstep/verify.json) and the series: an index of the steps with their subjects, package versions and a strip of reproducer outcomes, and a page per patch with its refuted claims at the top (the claim, how the run still crashes, the message's explanation and the interleaving), its message and trailers, diffstat and highlighted diff, every reproducer's outcome before and after (crash, clean exhausted, or clean searched) with the kernel's report, a picture of each crash's interleaving, and its Perfetto trace to download. Pages link to each other (patch-N.html) and take the keyboard: right/left or j/k for the next and previous patch, u for the index. The site loads nothing from the network. Without --out it is written to .lockstep/review and served until interrupted.",
+      "Build a static site from the verify report (.lockstep/verify.json) and every series (or the --series one): a front page indexing the series, with a page compare-<a>--<b>.html for each two series over the same base that puts their steps side by side (the reproducers each step fixes or introduces); then for each series, in its own folder, an index of the steps with their subjects, package versions and a strip of reproducer outcomes, and a page per patch with its refuted claims at the top (the claim, how the run still crashes, the message's explanation and the interleaving), its message and trailers, diffstat and highlighted diff, every reproducer's outcome before and after (crash, clean exhausted, or clean searched) with the kernel's report, a picture of each crash's interleaving, and its Perfetto trace to download. Pages link to each other (patch-N.html) and take the keyboard: right/left or j/k for the next and previous patch, u for the index. The site loads nothing from the network. Without --out it is written to .lockstep/review and served until interrupted.",
     )
     .option('--report <file>', 'the verify report (default: .lockstep/verify.json)')
     .option(
@@ -34,14 +35,19 @@ export function addReviewCommands(program: Command, ctx: ReviewCommandContext): 
       'only write the site to DIR (a new or empty directory, or an earlier site)',
     )
     .option('--port <n>', `port to serve on (default ${REVIEW_PORT}; 0 picks a free one)`)
-    .action(async (opts: { report?: string; out?: string; port?: string }) => {
+    .action(async (opts: { report?: string; out?: string; port?: string; series?: string }) => {
       const port = opts.port === undefined ? REVIEW_PORT : parsePort(opts.port);
-      const ws = await ctx.workspace();
-      const file = resolve(ctx.cwd, opts.report ?? defaultReportFile(ws.root));
-      const model = await loadReview(ws, file);
-      for (const w of model.warnings) ctx.progress(`warning: ${w}`);
-      const dir = opts.out ? resolve(ctx.cwd, opts.out) : join(ws.root, '.lockstep', 'review');
-      const site = buildSite(model, dir);
+      const wss = await ctx.workspaces(opts.series, 'all');
+      const root = wss[0]!.root;
+      const file = resolve(ctx.cwd, opts.report ?? defaultReportFile(root));
+      const models = [];
+      for (const ws of wss) {
+        const model = await loadReview(ws, file);
+        for (const w of model.warnings) ctx.progress(`warning: ${ws.name}: ${w}`);
+        models.push(model);
+      }
+      const dir = opts.out ? resolve(ctx.cwd, opts.out) : join(root, '.lockstep', 'review');
+      const site = buildSeriesSites(models, dir);
       for (const f of site.missing) ctx.progress(`warning: trace file ${f} is missing`);
       ctx.progress(
         `site written to ${site.dir} in ${site.ms} ms: ${site.pages.length} pages (${Math.round(site.pageBytes / 1024)} KiB), ${site.pictures} interleavings, ${site.traces} trace files`,
@@ -70,7 +76,13 @@ export function addReviewCommands(program: Command, ctx: ReviewCommandContext): 
     .action(
       async (
         stepArg: string,
-        opts: { report?: string; diff: boolean; events?: string; color: string },
+        opts: {
+          report?: string;
+          diff: boolean;
+          events?: string;
+          color: string;
+          series?: string;
+        },
       ) => {
         if (!['auto', 'always', 'never'].includes(opts.color))
           throw new SeriesUsageError(`--color must be auto, always or never, got '${opts.color}'`);
@@ -80,7 +92,7 @@ export function addReviewCommands(program: Command, ctx: ReviewCommandContext): 
             throw new SeriesUsageError(`--events must be a number, got '${opts.events}'`);
           events = Number(opts.events);
         }
-        const ws = await ctx.workspace();
+        const ws = (await ctx.workspaces(opts.series, 'one'))[0]!;
         const file = resolve(ctx.cwd, opts.report ?? defaultReportFile(ws.root));
         const model = await loadReview(ws, file);
         const step = parseStep(

@@ -117,7 +117,7 @@ function banners(m: ReviewModel): string {
 }
 
 /** The index: every step with its subject, versions and outcome strip, then the matrix. */
-export function indexPage(m: ReviewModel): string {
+export function indexPage(m: ReviewModel, front: string | null = null): string {
   const n = m.steps.length - 1;
   const rows = m.steps.map((s) => {
     const subject =
@@ -179,7 +179,8 @@ ${matrix.join('\n')}
 <p class="muted legend-cells">${CELL_LEGEND}</p>`;
   return page({
     title: `lockstep review: ${m.report.series}`,
-    crumb: `<b>lockstep review</b> &middot; ${h(m.report.series)}`,
+    // Under a front page of several series, the crumb leads back to it.
+    crumb: `${front === null ? '<b>lockstep review</b>' : `<a href="${front}" id="nav-front">lockstep review</a>`} &middot; ${h(m.report.series)}`,
     prev: null,
     next: n >= 1 ? patchHref(1) : null,
     body,

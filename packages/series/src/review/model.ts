@@ -11,12 +11,18 @@ import { withScratch } from '../lib/scratch.js';
 import type { PatchInfo } from '../series/patch-file.js';
 import { readPatchInfos } from '../series/steps.js';
 import type { Workspace } from '../series/workspace.js';
-import type { Cell, ReproducerRow, StepResult, VerifyReport } from '../verify/verify.js';
+import type {
+  Cell,
+  ReproducerRow,
+  StepResult,
+  VerifyFile,
+  VerifyReport,
+} from '../verify/verify.js';
 import { type ParsedPatch, parsePatchDiff } from './diff.js';
 import type { StepTrace } from './traces.js';
 
 export interface PatchView {
-  /** As listed in patches/series. */
+  /** Relative to patches/: `<series>/<entry>`. */
   name: string;
   info: PatchInfo;
   diff: ParsedPatch;
@@ -65,20 +71,37 @@ export function defaultReportFile(root: string): string {
   return join(root, '.lockstep', 'verify.json');
 }
 
-function readReport(file: string): VerifyReport {
+/** The verify report file (format 3: one part per series). */
+export function readVerifyFile(file: string): VerifyFile {
   if (!existsSync(file))
     throw new SeriesUsageError(`no verify report at ${file}`, [
       'run `lockstep verify` first (npm run verify), or name a report with --report FILE',
     ]);
-  let report: VerifyReport;
+  let data: VerifyFile;
   try {
-    report = JSON.parse(readFileSync(file, 'utf8')) as VerifyReport;
+    data = JSON.parse(readFileSync(file, 'utf8')) as VerifyFile;
   } catch (e) {
     throw new SeriesFailure(`${file} is not JSON`, [(e as Error).message]);
   }
-  if (report?.format !== 2 || !Array.isArray(report.steps) || !Array.isArray(report.reproducers))
-    throw new SeriesFailure(`${file} is not a lockstep verify report (format 2)`, [
+  const wellFormed =
+    data?.format === 3 &&
+    Array.isArray(data.series) &&
+    data.series.every((r) => Array.isArray(r?.steps) && Array.isArray(r?.reproducers));
+  if (!wellFormed)
+    throw new SeriesFailure(`${file} is not a lockstep verify report (format 3)`, [
       'an older lockstep wrote it, or it is another file: run `lockstep verify` again',
+    ]);
+  return data;
+}
+
+/** The part of the report about series `name`. */
+export function seriesReport(file: string, name: string): VerifyReport {
+  const data = readVerifyFile(file);
+  const report = data.series.find((r) => r.series === name);
+  if (report === undefined)
+    throw new SeriesUsageError(`${file} has no report of series ${name}`, [
+      `it has: ${data.series.map((r) => r.series).join(', ') || 'none'}`,
+      `run \`lockstep verify --series ${name}\` (or verify every series)`,
     ]);
   return report;
 }
@@ -101,7 +124,7 @@ export function rawDiff(text: string): string {
 
 /** Join the report at `reportFile` with the workspace's series. */
 export async function loadReview(ws: Workspace, reportFile: string): Promise<ReviewModel> {
-  const report = readReport(reportFile);
+  const report = seriesReport(reportFile, ws.name);
   const infos = await withScratch((scratch) => readPatchInfos(ws, scratch));
   const warnings: string[] = [];
   const names = report.steps.slice(1).map((s) => s.patch);
@@ -109,7 +132,7 @@ export async function loadReview(ws: Workspace, reportFile: string): Promise<Rev
   if (names.length !== current.length || names.some((n, i) => n !== current[i]))
     throw new SeriesFailure(`${reportFile} is the report of another series`, [
       `report: ${names.join(', ') || '(no patches)'}`,
-      `patches/series: ${current.join(', ') || '(no patches)'}`,
+      `${ws.seriesRel}: ${current.join(', ') || '(no patches)'}`,
       'run `lockstep verify` again',
     ]);
   if (report.seriesHash !== undefined && report.seriesHash !== ws.seriesHash)

@@ -19,6 +19,7 @@ import {
 import { createServer } from 'node:http';
 import { basename, dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { SeriesFailure, SeriesUsageError } from '../lib/errors.js';
+import { comparablePairs, compareHref, comparePage, frontPage } from './front.js';
 import {
   crashPage,
   indexPage,
@@ -65,7 +66,11 @@ function checkOutDir(dir: string, root: string): void {
 }
 
 /** Render the pages and copy what they link to into `tmp`. */
-function render(m: ReviewModel, tmp: string): Omit<SiteResult, 'dir' | 'ms'> {
+function render(
+  m: ReviewModel,
+  tmp: string,
+  front: string | null = null,
+): Omit<SiteResult, 'dir' | 'ms'> {
   const pictures = new Map<string, Picture | null>();
   const copies = new Map<string, string>(); // site path -> source
   const missing: string[] = [];
@@ -113,7 +118,7 @@ function render(m: ReviewModel, tmp: string): Omit<SiteResult, 'dir' | 'ms'> {
   };
   const files: Array<[string, string]> = [
     ['site.css', SITE_CSS],
-    ['index.html', indexPage(m)],
+    ['index.html', indexPage(m, front)],
   ];
   for (const s of m.steps)
     if (s.patch !== null) files.push([patchHref(s.step), patchPage(m, assets, s.step)]);
@@ -140,18 +145,69 @@ function render(m: ReviewModel, tmp: string): Omit<SiteResult, 'dir' | 'ms'> {
   };
 }
 
-/** Build the site into `dir` (replacing an earlier site there). */
+/** Build the site of one series into `dir` (replacing an earlier site there). */
 export function buildSite(m: ReviewModel, dir: string): SiteResult {
+  return buildInto(dir, m.root, (tmp) => render(m, tmp));
+}
+
+/**
+ * Build the site of several series into `dir`: each series' site in its own folder, a front
+ * page indexing them, and a comparison page for each two series over the same base.
+ */
+export function buildSeriesSites(models: readonly ReviewModel[], dir: string): SiteResult {
+  return buildInto(dir, models[0]!.root, (tmp) => {
+    const total: Omit<SiteResult, 'dir' | 'ms'> = {
+      pages: ['index.html'],
+      pictures: 0,
+      traces: 0,
+      pageBytes: 0,
+      missing: [],
+    };
+    const files: Array<[string, string]> = [
+      ['site.css', SITE_CSS],
+      ['index.html', frontPage(models.map((m) => m.report))],
+    ];
+    for (const [a, b] of comparablePairs(models.map((m) => m.report)))
+      files.push([compareHref(a.series, b.series), comparePage(a, b)]);
+    for (const [name, text] of files) {
+      writeFileSync(join(tmp, name), text);
+      total.pageBytes += Buffer.byteLength(text);
+    }
+    total.pages.push(...files.slice(2).map(([n]) => n));
+    for (const m of models) {
+      const sub = join(tmp, m.report.series);
+      mkdirSync(sub);
+      const r = render(m, sub, '../index.html');
+      total.pages.push(...r.pages.map((p) => `${m.report.series}/${p}`));
+      total.pictures += r.pictures;
+      total.traces += r.traces;
+      total.pageBytes += r.pageBytes;
+      total.missing.push(...r.missing);
+    }
+    writeFileSync(
+      join(tmp, SITE_MARKER),
+      'Written by `lockstep review`; the next build replaces this directory.\n',
+    );
+    return total;
+  });
+}
+
+/** Write a site into a new directory beside `dir`, then swap it in whole. */
+function buildInto(
+  dir: string,
+  root: string,
+  fill: (tmp: string) => Omit<SiteResult, 'dir' | 'ms'>,
+): SiteResult {
   const started = performance.now();
   const abs = resolve(dir);
-  checkOutDir(abs, m.root);
+  checkOutDir(abs, root);
   const parent = dirname(abs);
   mkdirSync(parent, { recursive: true });
   const tmp = mkdtempSync(join(parent, `${basename(abs)}.building-`));
   chmodSync(tmp, 0o755); // mkdtemp makes it private; the site is an ordinary directory
   let r: Omit<SiteResult, 'dir' | 'ms'>;
   try {
-    r = render(m, tmp);
+    r = fill(tmp);
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     throw e;

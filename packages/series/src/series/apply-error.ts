@@ -40,7 +40,7 @@ export function applyFailure(
     if (m && what === null) what = `${m[1]}: ${m[2]}`;
   }
   return new SeriesFailure(what ? `${head}: ${what}` : head, [
-    `listed on patches/series:${patch.line}`,
+    `listed on ${patch.listedIn}:${patch.line}`,
     ...errors,
     ...after,
   ]);

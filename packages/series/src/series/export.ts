@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { SeriesFailure, SeriesUsageError } from '../lib/errors.js';
-import { relativePathProblem, renderSeries } from './series-file.js';
+import { basename, join } from 'node:path';
+import { SeriesFailure } from '../lib/errors.js';
+import { renderSeries } from './series-file.js';
 import {
   readState,
   requireTree,
@@ -35,16 +35,15 @@ export const FORMAT_PATCH_ARGS = [
 export interface ExportOptions {
   /** The tree's directory (from resolveTreeDir). */
   dir: string;
-  /** Directory under patches/ for the patch files; default: where the series' patches are. */
-  subdir?: string;
   /** Export even when patches/ changed since the tree was built, or the tree is dirty. */
   force?: boolean;
   log?: (line: string) => void;
 }
 
 export interface ExportResult {
-  subdir: string;
-  /** The new series entries, in order. */
+  /** The series (its patches are in patches/<series>/). */
+  series: string;
+  /** The new patches, in order, relative to patches/ (`<series>/<file>`). */
   patches: string[];
   /** Entries whose file was created or changed. */
   written: string[];
@@ -52,13 +51,8 @@ export interface ExportResult {
   unchanged: string[];
   /** Old entries that are no longer in the series (their files were deleted). */
   removed: string[];
-  /** Whether patches/series itself changed. */
+  /** Whether the series file itself changed. */
   seriesChanged: boolean;
-}
-
-function commonSubdir(ws: Workspace): string | null {
-  const dirs = new Set(ws.series.entries.map((e) => dirname(e.name)));
-  return dirs.size === 1 ? [...dirs][0]! : null;
 }
 
 /** Replace a file's contents through a rename, so a reader never sees half of it. */
@@ -69,27 +63,15 @@ function replaceFile(path: string, data: Buffer | string): void {
 }
 
 /**
- * Write the tree's commits after step-0 (on branch `series`) back to patches/: one
- * format-patch file per commit in patches/<subdir>/, and patches/series listing them (its
- * comments kept). Files of entries that left the series are deleted. Afterwards the tree's
+ * Write the tree's commits after step-0 (on branch `series`) back to the series' directory:
+ * one format-patch file per commit in patches/<series>/, and its series file listing them
+ * (its comments and header kept). Files of entries that left the series are deleted. Afterwards the tree's
  * step tags and recorded state describe the exported series, so checkout reuses it.
  */
 export async function exportSeries(ws: Workspace, opts: ExportOptions): Promise<ExportResult> {
   const log = opts.log ?? (() => {});
   const { dir } = opts;
   const state = requireTree(dir);
-
-  const subdir = opts.subdir ?? commonSubdir(ws);
-  if (subdir === null || subdir === '.') {
-    throw new SeriesUsageError(
-      ws.series.entries.length === 0
-        ? 'patches/series lists no patches, so the directory for them is unknown'
-        : 'the patches listed in patches/series are not all in one directory',
-      ['pass --subdir NAME (the patches go to patches/NAME/)'],
-    );
-  }
-  const problem = relativePathProblem(subdir);
-  if (problem !== null) throw new SeriesUsageError(`--subdir ${subdir}: the path ${problem}`);
 
   if (!opts.force) {
     const unsaved = (await unsavedWork(dir, state.head)).filter((w) => w.includes('uncommitted'));
@@ -113,8 +95,10 @@ export async function exportSeries(ws: Workspace, opts: ExportOptions): Promise<
     }
     if (ws.seriesHash !== state.seriesHash) {
       throw new SeriesFailure(
-        `patches/ changed since ${dir} was built or last exported; exporting would overwrite those changes`,
-        ['run `lockstep checkout` to rebuild the tree from patches/, or pass --force to overwrite'],
+        `patches/${ws.name}/ changed since ${dir} was built or last exported; exporting would overwrite those changes`,
+        [
+          `run \`lockstep checkout --series ${ws.name}\` to rebuild the tree from patches/${ws.name}/, or pass --force to overwrite`,
+        ],
       );
     }
   }
@@ -166,18 +150,19 @@ export async function exportSeries(ws: Workspace, opts: ExportOptions): Promise<
       );
     }
 
-    const names = files.map((f) => `${subdir}/${f}`);
+    const entries = files;
+    const names = files.map((f) => `${ws.name}/${f}`);
     const result: ExportResult = {
-      subdir,
+      series: ws.name,
       patches: names,
       written: [],
       unchanged: [],
       removed: [],
       seriesChanged: false,
     };
-    mkdirSync(join(ws.patchesDir, subdir), { recursive: true });
+    mkdirSync(ws.patchesDir, { recursive: true });
     for (const [i, f] of files.entries()) {
-      const target = join(ws.patchesDir, names[i]!);
+      const target = join(ws.patchesDir, entries[i]!);
       const data = readFileSync(join(out, f));
       if (existsSync(target) && readFileSync(target).equals(data)) result.unchanged.push(names[i]!);
       else {
@@ -187,18 +172,18 @@ export async function exportSeries(ws: Workspace, opts: ExportOptions): Promise<
       }
     }
     for (const e of ws.series.entries) {
-      if (names.includes(e.name)) continue;
+      if (entries.includes(e.name)) continue;
       rmSync(join(ws.patchesDir, e.name), { force: true });
-      result.removed.push(e.name);
-      log(`removed patches/${e.name}`);
+      result.removed.push(`${ws.name}/${e.name}`);
+      log(`removed patches/${ws.name}/${e.name}`);
     }
-    const { text, dropped } = renderSeries(ws.series, names);
+    const { text, dropped } = renderSeries(ws.series, entries);
     if (dropped > 0) log(`note: ${dropped} comment line(s) between series entries were dropped`);
     const oldText = readFileSync(ws.seriesPath, 'utf8');
     if (text !== oldText) {
       replaceFile(ws.seriesPath, text);
       result.seriesChanged = true;
-      log('wrote patches/series');
+      log(`wrote ${ws.seriesRel}`);
     }
 
     // The tree now matches patches/: move the step tags onto the exported commits.
@@ -207,7 +192,12 @@ export async function exportSeries(ws: Workspace, opts: ExportOptions): Promise<
     for (let n = commits.length + 1; n <= state.patches.length; n++) {
       await treeGit(dir, ['tag', '--delete', stepTag(n)], { check: false });
     }
-    const reread = readSeries(ws.root);
+    const reread = readSeries({
+      name: ws.name,
+      dir: ws.patchesDir,
+      file: ws.seriesPath,
+      rel: ws.seriesRel,
+    });
     writeState(dir, {
       ...(readState(dir) ?? state),
       seriesHash: hashSeries(reread.seriesText, reread.patches),

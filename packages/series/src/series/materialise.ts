@@ -147,6 +147,30 @@ async function build(ws: Workspace, dir: string, log: (l: string) => void): Prom
 }
 
 /**
+ * Before a workspace held several series, its one tree was .lockstep/tree itself; the trees
+ * now live below it (.lockstep/tree/<name>). Remove such an old tree when it holds nothing
+ * that was not exported; otherwise refuse, so no work is lost.
+ */
+async function retireSingleSeriesTree(
+  parent: string,
+  force: boolean,
+  log: (l: string) => void,
+): Promise<void> {
+  const old = readState(parent);
+  if (old === null) return;
+  const unsaved = force ? [] : await unsavedWork(parent, old.head);
+  if (unsaved.length > 0)
+    throw new SeriesFailure(
+      `${parent} is the tree of the old single-series layout and holds work that was not exported`,
+      [...unsaved, 'export it with the lockstep that built it, or pass --force to discard it'],
+    );
+  log(
+    `removing ${parent}, the tree of the old single-series layout (trees are now ${parent}/<series>)`,
+  );
+  rmSync(parent, { recursive: true, force: true });
+}
+
+/**
  * Make `opts.dir` hold the series as a git repository: step-0 is the base, step-N the tree
  * after patch N (applied with git am, keeping author, date and message). A tree already built
  * from the same base and series is reused. Otherwise the new tree is built next to the old one
@@ -159,6 +183,7 @@ export async function materialise(
 ): Promise<MaterialiseResult> {
   const log = opts.log ?? (() => {});
   const { dir } = opts;
+  await retireSingleSeriesTree(dirname(dir), opts.force === true, log);
   const state = readState(dir);
   if (await upToDate(ws, dir, state)) {
     log(`${dir} is up to date (${ws.patches.length} patches)`);

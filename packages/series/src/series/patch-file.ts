@@ -11,7 +11,7 @@ export interface Trailer {
 
 /** What a patch file says about itself: its mail headers and commit message. */
 export interface PatchInfo {
-  /** As listed in patches/series. */
+  /** Relative to patches/: `<series>/<entry>`. */
   name: string;
   subject: string;
   author: string;

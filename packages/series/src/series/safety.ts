@@ -1,5 +1,6 @@
 import { SeriesFailure } from '../lib/errors.js';
 import { git } from '../lib/git.js';
+import { workspacePackageNames } from './catalog.js';
 import { relativePathProblem } from './series-file.js';
 import type { SeriesPatch, Workspace } from './workspace.js';
 
@@ -56,7 +57,7 @@ export function checkPatchPaths(
 ): void {
   const refuse = (why: string) =>
     new SeriesFailure(`refused patch ${patch.name}: ${why}`, [
-      `listed on patches/series:${patch.line}; nothing was applied`,
+      `listed on ${patch.listedIn}:${patch.line}; nothing was applied`,
     ]);
   for (const path of paths) {
     const problem = relativePathProblem(path);
@@ -81,10 +82,38 @@ export function checkPatchPaths(
   }
 }
 
+/**
+ * Refuse a patch that changes a workspace package its series does not list in `Packages:`:
+ * the series publishes only those (and their dependents) on its version line, so a change
+ * anywhere else would reach users under a version shared with every other series.
+ */
+export function checkPatchPackages(
+  patch: SeriesPatch,
+  paths: readonly string[],
+  folders: ReadonlyMap<string, string>,
+  listed: readonly string[],
+): void {
+  for (const path of paths) {
+    const m = /^packages\/([^/]+)\//.exec(path);
+    const name = m ? folders.get(m[1]!) : undefined;
+    if (name === undefined || listed.includes(name)) continue;
+    throw new SeriesFailure(
+      `refused patch ${patch.name}: it changes ${name} (${path}), which its series does not list`,
+      [
+        `${patch.listedIn} lists Packages: ${listed.join(' ')}`,
+        `add ${name} to its '# Packages:' line, or move the change out of the series; nothing was applied`,
+      ],
+    );
+  }
+}
+
 /** Check every patch of the series before any of them is applied. */
 export async function checkSeriesSafety(ws: Workspace, scratch: string): Promise<void> {
   const symlinks = new Set(ws.base.filter((f) => f.kind === 'symlink').map((f) => f.path));
+  const folders = workspacePackageNames(ws.root);
   for (const patch of ws.patches) {
-    checkPatchPaths(patch, await patchPaths(patch, scratch), symlinks);
+    const paths = await patchPaths(patch, scratch);
+    checkPatchPaths(patch, paths, symlinks);
+    checkPatchPackages(patch, paths, folders, ws.header.packages);
   }
 }

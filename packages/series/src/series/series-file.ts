@@ -2,7 +2,7 @@ import { SeriesFailure } from '../lib/errors.js';
 
 /** One patch named in the series file. */
 export interface SeriesEntry {
-  /** Path relative to the patches directory, e.g. `lockd-kthread/0001-....patch`. */
+  /** Path relative to the series' directory, e.g. `0001-....patch` in patches/lockd-try6/. */
   name: string;
   /** 1-based line number in the series file. */
   line: number;
@@ -36,7 +36,7 @@ export function relativePathProblem(path: string): string | null {
  * level git format-patch files use) and a `#` comment. Every problem is reported with its line
  * number; the first is the error's message and the rest are its details.
  */
-export function parseSeries(text: string, file = 'patches/series'): SeriesFile {
+export function parseSeries(text: string, file = 'patches/<name>/series'): SeriesFile {
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   const entries: SeriesEntry[] = [];
@@ -103,4 +103,60 @@ export function renderSeries(
   const between = old.entries.length === 0 ? [] : old.lines.slice(firstLine - 1, lastLine);
   const dropped = between.filter((l) => l.trim() !== '' && l.trim().startsWith('#')).length;
   return { text: join([...head, ...names, ...tail]), dropped };
+}
+
+/** The header comment lines of a series file (`# Key: value` before the first entry). */
+export interface SeriesHeader {
+  title: string | null;
+  /** What the series applies to, e.g. `linux v2.6.24`. */
+  base: string;
+  /** The workspace packages its patches may change. */
+  packages: string[];
+  /** Its version line (the major version it publishes), when the file states one. */
+  versionLine: number | null;
+}
+
+const HEADER_KEYS = ['title', 'base', 'packages', 'version-line'] as const;
+
+/**
+ * Read the header lines of a parsed series file. Only comment lines before the first entry
+ * count; keys are case-insensitive and unknown ones are left as comments. Base and Packages
+ * are required: without them the series cannot say what it patches or what it publishes.
+ */
+export function parseSeriesHeader(series: SeriesFile, file: string): SeriesHeader {
+  const firstEntry = series.entries[0]?.line ?? series.lines.length + 1;
+  const found = new Map<string, { value: string; line: number }>();
+  const problems: string[] = [];
+  series.lines.slice(0, firstEntry - 1).forEach((raw, i) => {
+    const m = /^\s*#\s*([A-Za-z-]+):\s*(.*?)\s*$/.exec(raw);
+    if (!m) return;
+    const key = m[1]!.toLowerCase();
+    if (!(HEADER_KEYS as readonly string[]).includes(key)) return;
+    const prev = found.get(key);
+    if (prev)
+      problems.push(`${file}:${i + 1}: '${m[1]}:' given twice (first on line ${prev.line})`);
+    else found.set(key, { value: m[2]!, line: i + 1 });
+  });
+  for (const key of ['Base', 'Packages']) {
+    if (!found.get(key.toLowerCase())?.value)
+      problems.push(`${file}: no '# ${key}:' header line (it is required before the first patch)`);
+  }
+  const vl = found.get('version-line');
+  let versionLine: number | null = null;
+  if (vl !== undefined) {
+    if (/^[1-9]\d*$/.test(vl.value) && Number.isSafeInteger(Number(vl.value)))
+      versionLine = Number(vl.value);
+    else problems.push(`${file}:${vl.line}: Version-line '${vl.value}' is not a positive integer`);
+  }
+  if (problems.length > 0) throw new SeriesFailure(problems[0]!, problems.slice(1));
+  const packages = found
+    .get('packages')!
+    .value.split(/[\s,]+/)
+    .filter(Boolean);
+  return {
+    title: found.get('title')?.value || null,
+    base: found.get('base')!.value,
+    packages,
+    versionLine,
+  };
 }

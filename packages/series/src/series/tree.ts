@@ -16,7 +16,7 @@ export interface TreeState {
   format: 1;
   /** sha256 of the base files the tree was built from (Workspace.baseHash). */
   baseHash: string;
-  /** sha256 of patches/series and its patches when built or last exported. */
+  /** sha256 of the series file and its patches when built or last exported. */
   seriesHash: string;
   /** The series entries, in order: commit k after step-0 is patch k. */
   patches: string[];
@@ -24,9 +24,14 @@ export interface TreeState {
   head: string;
 }
 
-/** The tree's location when --dir is not given: git-ignored, under the workspace root. */
-export function defaultTreeDir(root: string): string {
-  return join(root, '.lockstep', 'tree');
+/** The tree of a series when --dir is not given: git-ignored, under the workspace root. */
+export function defaultTreeDir(root: string, series: string): string {
+  return join(root, '.lockstep', 'tree', series);
+}
+
+/** Where verify keeps a series' crash traces (step-N/ folders), read by review. */
+export function defaultTracesDir(root: string, series: string): string {
+  return join(root, '.lockstep', 'traces', series);
 }
 
 /** Run git in the tree, never in an enclosing repository. */
@@ -77,10 +82,13 @@ function realpathLoose(abs: string): string {
  */
 export async function resolveTreeDir(
   root: string,
+  series: string,
   dirOpt: string | undefined,
   cwd: string,
 ): Promise<string> {
-  const abs = realpathLoose(dirOpt === undefined ? defaultTreeDir(root) : resolve(cwd, dirOpt));
+  const abs = realpathLoose(
+    dirOpt === undefined ? defaultTreeDir(root, series) : resolve(cwd, dirOpt),
+  );
   const rootReal = realpathSync(root);
   const shown = dirOpt ?? abs;
   if (isInside(abs, rootReal)) {
@@ -94,7 +102,7 @@ export async function resolveTreeDir(
   const first = rel.split('/')[0]!;
   const refuse = (why: string) =>
     new SeriesUsageError(`--dir ${shown} is inside the workspace ${why}`, [
-      'use a directory outside the workspace, or leave --dir out for .lockstep/tree',
+      'use a directory outside the workspace, or leave --dir out for .lockstep/tree/<series>',
     ]);
   if (!(await isGitWorkTree(rootReal))) {
     if (first !== '.lockstep') throw refuse('(only .lockstep/ may hold a tree there)');

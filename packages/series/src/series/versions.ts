@@ -9,6 +9,7 @@ import semver from 'semver';
 import { SeriesFailure } from '../lib/errors.js';
 import { git } from '../lib/git.js';
 import { applyFailure } from './apply-error.js';
+import { applyVersionLine, lineBump, lineStart } from './version-line.js';
 import { readBaseFile, type Workspace } from './workspace.js';
 
 /** One changeset a patch carries (`.changeset/<id>.md`). */
@@ -133,7 +134,9 @@ function updateRange(
 }
 
 /**
- * Package versions at every step of the series. Each step is versioned as a release: the
+ * Package versions at every step of the series, on its version line (version-line.ts: the
+ * line's packages start at N.0.0, and a major bump is a minor one). Each step is versioned
+ * as a release: the
  * changesets a patch adds are planned with @changesets/assemble-release-plan (so dependents,
  * `fixed`, `linked` and `ignore` work as in `changeset version`) against the versions of the
  * step before, and the planned versions and dependency ranges carry forward. Only the
@@ -147,6 +150,8 @@ export async function computeVersions(ws: Workspace, scratch: string): Promise<V
     writeFileSync(join(tree, f.path), readBaseFile(ws.root, f));
   }
   mkdirSync(tree, { recursive: true });
+  // The series' own major version: the release work tree does the same at step 0.
+  applyVersionLine(tree, ws.versionLine, ws.header.packages);
 
   // Versions and rewritten ranges carried from step to step (the files never change them).
   const version = new Map<string, string>();
@@ -201,7 +206,9 @@ export async function computeVersions(ws: Workspace, scratch: string): Promise<V
           [(e as Error).message.split('\n')[0] ?? ''],
         );
       }
-      changesets.push({ id: file.replace(/\.md$/, ''), ...parsed });
+      // A major bump would leave the series' version line: it is a minor one (version-line.ts).
+      const releases = parsed.releases.map((r) => ({ ...r, type: lineBump(r.type) }));
+      changesets.push({ id: file.replace(/\.md$/, ''), summary: parsed.summary, releases });
     }
     seen = files;
 
@@ -253,6 +260,22 @@ export async function computeVersions(ws: Workspace, scratch: string): Promise<V
           }
         }
       }
+      // Changesets bumps a package whose peer dependency moves by a major (unless configured
+      // not to): on a version line that would publish into the next series' line.
+      const line = semver.major(lineStart(ws.versionLine));
+      const left = released.filter(
+        (rel) => semver.major(rel.oldVersion) === line && semver.major(rel.newVersion) !== line,
+      );
+      if (left.length > 0)
+        throw new SeriesFailure(
+          `patch ${patch.name}: the plan of step ${step} leaves version line ${line}`,
+          [
+            ...left.map(
+              (rel) => `${rel.name} ${rel.oldVersion} -> ${rel.newVersion} (${rel.type})`,
+            ),
+            'a dependent of a peer gets a major bump by default: set onlyUpdatePeerDependentsWhenOutOfRange in .changeset/config.json (___experimentalUnsafeOptions_WILL_CHANGE_IN_PATCH)',
+          ],
+        );
       bumps = released
         .map((rel) => ({
           name: rel.name,

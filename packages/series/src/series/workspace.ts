@@ -10,7 +10,8 @@ import {
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { SeriesFailure, SeriesUsageError } from '../lib/errors.js';
 import { git } from '../lib/git.js';
-import { parseSeries, type SeriesFile } from './series-file.js';
+import { listSeries, pickSeries, type SeriesDef } from './catalog.js';
+import { parseSeries, type SeriesFile, type SeriesHeader } from './series-file.js';
 
 /**
  * What the materialised tree's base commit holds: the model packages and the workspace files
@@ -44,28 +45,37 @@ export interface BaseFile {
 
 /** One patch of the series, read from disk. */
 export interface SeriesPatch {
-  /** As listed in patches/series, relative to patches/. */
+  /** Relative to patches/: `<series>/<entry>` (the entry as listed, relative to patches/<series>/). */
   name: string;
   /** Absolute path of the file. */
   file: string;
-  /** Line of patches/series that lists it. */
+  /** Line of the series file that lists it. */
   line: number;
+  /** The series file as shown to the user (patches/<series>/series). */
+  listedIn: string;
   /** The file's bytes (hashed and handed to git as they are) and their UTF-8 reading. */
   bytes: Buffer;
   text: string;
 }
 
-/** The workspace as lockstep sees it: its base files and its series. */
+/** The workspace as lockstep sees it for one series: its base files and that series. */
 export interface Workspace {
   root: string;
+  /** The series' name (its directory under patches/). */
+  name: string;
+  header: SeriesHeader;
+  versionLine: number;
+  /** patches/<name>, absolute: entries of the series file are relative to it. */
   patchesDir: string;
   seriesPath: string;
+  /** patches/<name>/series, as shown to the user. */
+  seriesRel: string;
   series: SeriesFile;
   patches: SeriesPatch[];
   base: BaseFile[];
   /** sha256 of the base files (paths, kinds and contents). */
   baseHash: string;
-  /** sha256 of patches/series and every patch it lists. */
+  /** sha256 of the series file and every patch it lists. */
   seriesHash: string;
 }
 
@@ -178,50 +188,75 @@ export function isInside(parent: string, child: string): boolean {
   return !(rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel));
 }
 
-/** Read and check patches/series and the patches it lists (not yet their contents). */
-export function readSeries(root: string): {
+/** Read and check a series file and the patches it lists (not yet their contents). */
+export function readSeries(def: Pick<SeriesDef, 'name' | 'dir' | 'file' | 'rel'>): {
   seriesText: string;
   series: SeriesFile;
   patches: SeriesPatch[];
 } {
-  const patchesDir = join(root, 'patches');
-  const seriesPath = join(patchesDir, 'series');
-  if (!existsSync(seriesPath)) {
-    throw new SeriesFailure(`patches/series does not exist in ${root}`, [
-      'create it (an empty file or only # comments is an empty series)',
-    ]);
-  }
-  const seriesText = readFileSync(seriesPath, 'utf8');
-  const series = parseSeries(seriesText);
-  const realPatches = realpathSync(patchesDir);
+  const seriesText = readFileSync(def.file, 'utf8');
+  const series = parseSeries(seriesText, def.rel);
+  const realDir = realpathSync(def.dir);
   const patches: SeriesPatch[] = [];
   for (const e of series.entries) {
-    const file = join(patchesDir, e.name);
-    const where = `patches/series:${e.line}`;
+    const file = join(def.dir, e.name);
+    const where = `${def.rel}:${e.line}`;
+    const shown = `patches/${def.name}/${e.name}`;
     const st = lstatSync(file, { throwIfNoEntry: false });
-    if (!st) throw new SeriesFailure(`${where}: patches/${e.name} does not exist`);
-    if (!st.isFile()) throw new SeriesFailure(`${where}: patches/${e.name} is not a regular file`);
-    if (!isInside(realPatches, realpathSync(file))) {
-      throw new SeriesFailure(`${where}: patches/${e.name} resolves outside patches/`);
+    if (!st) throw new SeriesFailure(`${where}: ${shown} does not exist`);
+    if (!st.isFile()) throw new SeriesFailure(`${where}: ${shown} is not a regular file`);
+    if (!isInside(realDir, realpathSync(file))) {
+      throw new SeriesFailure(`${where}: ${shown} resolves outside patches/${def.name}/`);
     }
     const bytes = readFileSync(file);
-    patches.push({ name: e.name, file, line: e.line, bytes, text: bytes.toString('utf8') });
+    patches.push({
+      name: `${def.name}/${e.name}`,
+      file,
+      line: e.line,
+      listedIn: def.rel,
+      bytes,
+      text: bytes.toString('utf8'),
+    });
   }
   return { seriesText, series, patches };
 }
 
-/** Load everything lockstep needs to know about the workspace at `root`. */
-export async function loadWorkspace(root: string): Promise<Workspace> {
-  const { seriesText, series, patches } = readSeries(root);
+/** Load everything lockstep needs to know about one series of the workspace at `root`. */
+export async function loadWorkspace(root: string, def: SeriesDef): Promise<Workspace> {
+  const { seriesText, series, patches } = readSeries(def);
   const base = await collectBase(root);
   return {
     root,
-    patchesDir: join(root, 'patches'),
-    seriesPath: join(root, 'patches', 'series'),
+    name: def.name,
+    header: def.header,
+    versionLine: def.versionLine,
+    patchesDir: def.dir,
+    seriesPath: def.file,
+    seriesRel: def.rel,
     series,
     patches,
     base,
     baseHash: hashBase(root, base),
     seriesHash: hashSeries(seriesText, patches),
   };
+}
+
+/**
+ * The series a command works on (see pickSeries), each loaded. Every series of the workspace
+ * is checked first, so one broken series stops every command before anything changes.
+ */
+export async function loadWorkspaces(
+  root: string,
+  name: string | undefined,
+  scope: 'one' | 'all',
+): Promise<Workspace[]> {
+  const defs = pickSeries(listSeries(root), name, scope);
+  const out: Workspace[] = [];
+  for (const d of defs) out.push(await loadWorkspace(root, d));
+  return out;
+}
+
+/** The one series a caller means: `name`, or the only series of the workspace. */
+export async function loadOneSeries(root: string, name?: string): Promise<Workspace> {
+  return (await loadWorkspaces(root, name, 'one'))[0]!;
 }

@@ -1,6 +1,6 @@
 import { refutedClaims, refutedLine, refutedLinkText, stepList } from './refuted.js';
 import { cleanText, MARKS, MEANINGS } from './verdict.js';
-import type { Cell, VerifyReport } from './verify.js';
+import type { Cell, VerifyFile, VerifyReport } from './verify.js';
 
 /** One mark per cell (see LEGEND); `!` after it marks a cell that differs from the trailers. */
 function mark(c: Cell): string {
@@ -126,4 +126,30 @@ export function formatMatrix(report: VerifyReport): string {
       ...report.problems.map((p) => `  ${p}`),
     );
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * What verify prints: one matrix per series, headed by its name and base, then a summary
+ * line per series (its refuted claims counted, so they stay prominent) and the overall result.
+ */
+export function formatVerify(file: VerifyFile): string {
+  const parts = file.series.map((r) => {
+    const head = `== series ${r.series}${r.title ? `: ${r.title}` : ''}${r.base ? ` (on ${r.base})` : ''}`;
+    return `${head}\n\n${formatMatrix(r)}`;
+  });
+  const summary = ['summary:'];
+  for (const r of file.series) {
+    const refuted = refutedClaims(r).length;
+    summary.push(
+      `  ${r.series}: ${r.steps.length} steps, ${r.reproducers.length} reproducers, ` +
+        `${r.ok ? 'matches the trailers' : `${r.problems.length} problem(s)`}` +
+        `${refuted > 0 ? `, ${refuted} refuted claim${refuted === 1 ? '' : 's'}` : ''} (${(r.ms / 1000).toFixed(1)} s)`,
+    );
+  }
+  summary.push(
+    file.ok
+      ? `verify: every series matches its trailers (${(file.ms / 1000).toFixed(1)} s)`
+      : `verify: ${file.problems.length} problem(s) in ${file.series.filter((r) => !r.ok).length} series`,
+  );
+  return `${parts.join('\n')}\n${summary.join('\n')}\n`;
 }

@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { runProcess, tail } from '../lib/proc.js';
 import {
   listReproducers,
@@ -21,6 +21,7 @@ import { checkoutStep, materialise } from '../series/materialise.js';
 import type { PatchInfo } from '../series/patch-file.js';
 import { checkSeriesSafety } from '../series/safety.js';
 import { readPatchInfos } from '../series/steps.js';
+import { defaultTracesDir } from '../series/tree.js';
 import { computeVersions } from '../series/versions.js';
 import type { Workspace } from '../series/workspace.js';
 import { type Expectation, expectedMatrix } from './expect.js';
@@ -68,10 +69,13 @@ export interface ReproducerRow extends ReproducerMeta {
   cells: Cell[];
 }
 
+/** One series' part of the verify report. */
 export interface VerifyReport {
-  /** 2: cells carry their verdict, links their refuted claims. */
-  format: 2;
+  /** The series' name (patches/<name>/), and what its header says. */
   series: string;
+  title?: string | null;
+  base?: string;
+  versionLine?: number;
   steps: StepResult[];
   reproducers: ReproducerRow[];
   /** Human-readable problems: mismatched cells, failed builds or tests. */
@@ -87,7 +91,7 @@ export interface VerifyOptions {
   dir: string;
   force?: boolean;
   log?: (line: string) => void;
-  /** Where each step's crash traces go, as step-N/ (default: `traces` beside the tree). */
+  /** Where each step's crash traces go, as step-N/ (default: .lockstep/traces/<series>). */
   tracesDir?: string;
 }
 
@@ -176,7 +180,7 @@ export async function verify(ws: Workspace, opts: VerifyOptions): Promise<Verify
   const last = infos.length;
   const steps: StepResult[] = [];
   let metas: ReproducerMeta[] | null = null;
-  const tracesDir = opts.tracesDir ?? join(dirname(opts.dir), 'traces');
+  const tracesDir = opts.tracesDir ?? defaultTracesDir(ws.root, ws.name);
   clearStepTraces(tracesDir);
   const tasks = await stepTaskIds(opts.dir, last);
   log(`every step runs ${tasks.join(', ')} (and the builds they need)`);
@@ -215,8 +219,10 @@ export async function verify(ws: Workspace, opts: VerifyOptions): Promise<Verify
   const { rows, problems } = compare(metas ?? [], expectations, steps);
   if (metas === null) problems.push('no step built the reproducers: nothing was compared');
   return {
-    format: 2,
-    series: 'patches/series',
+    series: ws.name,
+    title: ws.header.title,
+    base: ws.header.base,
+    versionLine: ws.versionLine,
     steps,
     reproducers: rows,
     problems,
@@ -225,4 +231,23 @@ export async function verify(ws: Workspace, opts: VerifyOptions): Promise<Verify
     baseHash: ws.baseHash,
     seriesHash: ws.seriesHash,
   };
+}
+
+/**
+ * The verify report file: one report per series verified, in name order. Format 3 (format 2
+ * held one series); cells carry their verdict, links their refuted claims.
+ */
+export interface VerifyFile {
+  format: 3;
+  series: VerifyReport[];
+  /** Every series' problems, each prefixed with its series' name. */
+  problems: string[];
+  ok: boolean;
+  ms: number;
+}
+
+/** Put the reports of the series verified into one file's shape. */
+export function verifyFile(reports: readonly VerifyReport[], ms: number): VerifyFile {
+  const problems = reports.flatMap((r) => r.problems.map((p) => `${r.series}: ${p}`));
+  return { format: 3, series: [...reports], problems, ok: problems.length === 0, ms };
 }
