@@ -1,7 +1,8 @@
 /**
- * @lockstep/reproducers: reproducers for the lockd kthread series ("try #6"). Each drives a
- * simulated 2.6.24 machine only through @lockstep/machine's entry points and the kernel's
- * explorer, and reports crash (with the kernel's report and a replayable schedule) or clean.
+ * @lockstep/reproducers: reproducers for the lockd kthread series (try #6, and as merged in
+ * 2.6.25 to 2.6.27). Each drives a simulated 2.6.24 machine only through @lockstep/machine's
+ * entry points and the kernel's explorer, and reports crash (with the kernel's report and a
+ * replayable schedule) or clean.
  */
 export { type ExploreSpec, explored, type ReproDef, single } from './define.js';
 export {

@@ -1,6 +1,7 @@
 /**
  * 6. grant-callback-svc-wake-up-uaf: rpciod's GRANTED_MSG callback wakes lockd's svc_serv
- * after the last umount freed it. Found by the explorer; fixed by patch 6 (nlmsvc_ref).
+ * after the last umount freed it. Found by the explorer. Try #6's patch 6 (nlmsvc_ref) claims
+ * to fix it and the model refutes that; upstream's d801b861 (2.6.25) leaves no failure found.
  */
 import { HZ } from '@lockstep/kernel';
 import { closeFile, fcntlUnlock, nfsUmount, scenario } from '@lockstep/machine';
@@ -43,10 +44,14 @@ export const grantCallbackSvcWakeUpUaf = explored(
       'asynchronously. If lockd_down() takes lockd down before the reply, lockd frees its',
       "svc_serv on exit, and rpciod's nlmsvc_grant_callback() then calls",
       'svc_wake_up(block->b_daemon) on the freed serv.',
-      'Fix: patch 6 (nlmsvc_ref, not merged) keeps lockd up while blocks are queued on',
-      'nlm_blocked; from then on the outcome is clean with the number of schedules covered.',
-      "Upstream fixed it in 2.6.25 instead, by shutting down each host's RPC client in",
-      'nlm_shutdown_hosts().',
+      'Try #6: patch 6 (nlmsvc_ref, not merged) claims the fix, and the model refutes it:',
+      'nlmsvc_ref counts blocks on nlm_blocked, not calls in flight, so a GRANTED_RES that',
+      'unlinks the block before rpciod runs the callback lets lockd exit and free the serv',
+      'first; PCT finds that at patch 6 with no inserted delays.',
+      "Merged series: d801b861 (2.6.25) shuts down each host's RPC client in",
+      "nlm_shutdown_hosts(), on lockd's way out and before its serv is released; it waits for",
+      'the calls in flight, callbacks included. From that step on the model finds no failure',
+      '(searched, not exhausted).',
       'Runs with panic_on_warn on: 2.6.24 has no f_mutex / nlm_host_mutex inversion (255129d1),',
       'so no lockdep warning comes before the use-after-free.',
     ].join('\n'),

@@ -1,6 +1,7 @@
 /**
  * 7. lockd-down-before-lockd-ran: lockd_down() right after lockd_up(). Upstream's merged
- * kthread conversion could stop lockd before lockd() ran (fixed in 2.6.27); try #6 cannot.
+ * kthread conversion (d751a7cd) can stop lockd before lockd() ran (fixed by abd1ec4e, 2.6.27);
+ * try #6 cannot.
  */
 import { type Machine, slab_live_objects, slab_meta } from '@lockstep/kernel';
 import { nfsMount, nfsUmount, scenario } from '@lockstep/machine';
@@ -55,8 +56,10 @@ export const lockdDownBeforeLockdRan = explored(
       'Try #6 is immune: lockd_up() still waits for lockd_start_done after kthread_run(), and',
       'lockd() completes it only once it runs; lockd_down() needs nlmsvc_mutex, which',
       'lockd_up() holds until then. So lockd() has always run before kthread_stop() can come.',
-      'The model shows no failure at any step. Other reports met while exploring (such as',
-      "kthread-stop-lost-wakeup's hang) are listed, not counted.",
+      'The model shows no failure at any step of try #6. In the merged series it fails from',
+      'd751a7cd on (lockd_up() returns before lockd runs, and the umount can stop it at once),',
+      'and abd1ec4e, which moves svc_exit_thread() into lockd_down(), ends it. Other reports',
+      "met while exploring (such as kthread-stop-lost-wakeup's hang) are listed, not counted.",
     ].join('\n'),
     scenario: sc,
     machine: { panic_on_warn: true },

@@ -1,7 +1,8 @@
 /**
  * 10. lockd-down-kthread-stop-lost-wakeup: with patch 5, lockd_down() stops lockd with
  * kthread_stop() alone, and a stop that comes while lockd is on its way into svc_recv()'s
- * sleep is lost: umount hangs. Introduced by patch 5, gone with patch 6.
+ * sleep is lost: umount hangs. Introduced by patch 5, gone with patch 6. In the merged series
+ * the same hang comes from a stale nlmsvc_task (d751a7cd), and abd1ec4e ends it.
  */
 import { nfsMount, nfsUmount, scenario } from '@lockstep/machine';
 import { explored } from '../define.js';
@@ -35,6 +36,11 @@ export const lockdDownKthreadStopLostWakeup = explored(
       'back to SIGKILL, so it is gone again. Upstream merged the kthread conversion (2.6.26)',
       'together with a check of kthread_should_stop() in svc_recv() after set_current_state(),',
       'which closes the window.',
+      'Merged series: the same umount hangs in lockd_down() from d751a7cd on, for another',
+      'reason. The first umount stops a lockd that never ran, so its exit path does not clear',
+      'nlmsvc_task and nlmsvc_serv; the second mount takes lockd for running, and the second',
+      'umount calls kthread_stop() on a task that has already exited and waits for ever.',
+      'abd1ec4e (2.6.27) clears both in lockd_down() and ends it.',
     ].join('\n'),
     scenario: sc,
     machine: { panic_on_warn: true },

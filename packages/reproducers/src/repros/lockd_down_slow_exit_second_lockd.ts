@@ -1,7 +1,7 @@
 /**
  * 5. lockd-down-slow-exit-second-lockd: lockd_down() gives up on a lockd that sleeps
  * uninterruptibly in GFS2's gdlm_punlock after SIGKILL, and the next mount starts a second
- * lockd beside it; fixed by patch 5 (kthreads).
+ * lockd beside it; fixed by patch 5 of try #6 and by d751a7cd in the merged series (kthreads).
  */
 import { HZ, type Machine, msleep } from '@lockstep/kernel';
 import {
@@ -77,8 +77,8 @@ export const lockdDownSlowExitSecondLockd = single({
     'it through nlmsvc_grant_deferred when the daemon answers.',
     'Detector: the reproducer checks, after the second mount, that at most one lockd task is',
     `alive; two at once is its finding "${TITLE}". The kernel itself prints only the warning.`,
-    'Fix: patch 5 (kthreads, merged in 2.6.26): lockd_down() waits in kthread_stop() until',
-    'lockd has exited, so the next lockd_up() finds none running.',
+    'Fix: patch 5 of try #6, and d751a7cd in the merged series (2.6.26): lockd_down() waits',
+    'in kthread_stop() until lockd has exited, so the next lockd_up() finds none running.',
   ].join('\n'),
   scenario: sc,
   machine: { panic_on_warn: true },

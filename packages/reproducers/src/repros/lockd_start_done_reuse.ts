@@ -1,6 +1,7 @@
 /**
  * 3. lockd-start-done-reuse: does lockd_up() really wait for lockd to start on the second
- * and later starts? Patch 3 says it does not; in 2.6.24 it does, so this stays clean.
+ * and later starts? Patch 3 says it does not; in 2.6.24 it does, so this stays clean in try #6.
+ * In the merged series d751a7cd stops waiting, and a mount can find no lockd (to abd1ec4e).
  */
 import type { Machine } from '@lockstep/kernel';
 import { live_lockd_tasks, nfsMount, nfsUmount, scenario } from '@lockstep/machine';
@@ -56,7 +57,10 @@ export const lockdStartDoneReuse = explored(
       'wait_for_completion() in lockd_up() would not wait. Not so in 2.6.24: complete() adds',
       'one to the done counter and wait_for_completion() takes one away, so the counter is back',
       'at zero after every start and each lockd_up() waits for its own lockd. The model shows',
-      'no failure at any step; patch 3 was never merged upstream for that reason.',
+      'no failure at any step of try #6; patch 3 was never merged upstream.',
+      'Merged series: d751a7cd removes lockd_start_done and the wait. A umount that stops',
+      'lockd before it ran leaves nlmsvc_serv set, so the next mount counts a user and returns',
+      'with no lockd running: the check fails from d751a7cd on, and abd1ec4e ends it.',
     ].join('\n'),
     scenario: sc,
     machine: { panic_on_warn: true },

@@ -1,6 +1,7 @@
 /**
  * 9. suspend-during-granted-ping: suspend while lockd waits in the synchronous ping of an
- * unresponsive client it is granting a lock to. Present at every step of this series.
+ * unresponsive client it is granting a lock to. Present at every step of try #6; fixed by
+ * 031fd3aa (no ping) in the merged series.
  */
 import { HZ, msleep } from '@lockstep/kernel';
 import { closeFile, fcntlUnlock, nfsUmount, pmSuspend, scenario } from '@lockstep/machine';
@@ -36,9 +37,10 @@ export const suspendDuringGrantedPing = single({
     "nlm_bind_host() creates the host's RPC client with rpc_create(), which pings the host",
     'synchronously. lockd waits inside that RPC, not in svc_recv(), so it never reaches',
     'try_to_freeze() and the freezer gives up after 20 s ("Freezing of tasks failed").',
-    "Not fixed by this series: patch 4's try_to_freeze() in lockd's main loop is never",
-    'reached while lockd waits inside the ping. Upstream 2.6.25 stopped pinging there.',
-    'Present at every step.',
+    "Try #6 does not fix it: patch 4's try_to_freeze() in lockd's main loop is never",
+    'reached while lockd waits inside the ping; present at every step.',
+    'Merged series: 031fd3aa (2.6.25) creates NLM clients with RPC_CLNT_CREATE_NOPING, so',
+    'lockd queues the GRANTED_MSG and goes back to svc_recv(), where it freezes.',
   ].join('\n'),
   scenario: sc,
   machine: { panic_on_warn: true },
