@@ -49,7 +49,7 @@ export {
   release,
 } from './release/release.js';
 export { type ParsedPatch, parsePatchDiff } from './review/diff.js';
-export { comparePage, frontPage, stepChanges } from './review/front.js';
+export { comparePage, frontPage } from './review/front.js';
 export {
   defaultReportFile,
   loadReview,
@@ -142,6 +142,12 @@ export { formatShow, type ShowOptions } from './show/show.js';
 export { type Expectation, expectedMatrix } from './verify/expect.js';
 export { formatMatrix, formatVerify } from './verify/matrix.js';
 export { type RefutedClaim, refutedClaims, refutedLine } from './verify/refuted.js';
+export {
+  comparablePairs,
+  formatSideBySide,
+  reproducerHistory,
+  stepChanges,
+} from './verify/side-by-side.js';
 export { type CellVerdict, verdictOf } from './verify/verdict.js';
 export {
   type Cell,

@@ -5,8 +5,9 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stepChanges } from '../src/review/front.js';
 import { loadOneSeries } from '../src/series/workspace.js';
+import { formatVerify } from '../src/verify/matrix.js';
+import { reproducerHistory, stepChanges } from '../src/verify/side-by-side.js';
 import { type VerifyReport, verifyFile } from '../src/verify/verify.js';
 import { cleanup, cli, DEMO_HEADER, SERIES_TEXT, tempDir } from './helpers.js';
 import { reviewFixture } from './review-fixture.js';
@@ -47,6 +48,16 @@ describe('the review site of two series', () => {
       [1, ['demo-greeting', 'demo-count'], []],
       [2, [], ['demo-whisper']],
     ]);
+
+    // verify prints the same comparison as text, one row per reproducer.
+    expect(reproducerHistory(fx.report, 'demo-whisper')).toBe('introduced by 2');
+    expect(reproducerHistory(second, 'demo-count')).toBe('fixed by 1');
+    expect(reproducerHistory(second, 'no-such-reproducer')).toBe('not run');
+    const text = formatVerify(verifyFile([fx.report, second], 1));
+    expect(text).toContain('== side by side: demo and other (both on demo 0.1)');
+    expect(text).toMatch(/^demo-count +fixed by 2 +fixed by 1$/m);
+    expect(text).toMatch(/^demo-greeting +fixed by 1 +fixed by 1$/m);
+    expect(text.indexOf('== side by side')).toBeLessThan(text.indexOf('summary:'));
 
     const out = join(tempDir(), 'site');
     const r = await cli(fx.root, 'review', '--out', out, '--report', file);

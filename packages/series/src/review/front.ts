@@ -3,46 +3,13 @@
  * series over the same base a comparison page putting their steps side by side with what each
  * step changes (the reproducers it fixes or introduces, as verify observed them).
  */
+import { comparablePairs, stepChanges } from '../verify/side-by-side.js';
 import type { VerifyReport } from '../verify/verify.js';
 import { escapeHtml as h } from './highlight.js';
 
 /** Where a series' site lives under the front page, and a comparison page's name. */
 export const seriesHref = (name: string) => `${name}/index.html`;
 export const compareHref = (a: string, b: string) => `compare-${a}--${b}.html`;
-
-/** What one step changes, from the observed cells (crash before and clean after: fixed). */
-export interface StepChange {
-  step: number;
-  patch: string | null;
-  subject: string | null;
-  fixes: string[];
-  introduces: string[];
-}
-
-export function stepChanges(r: VerifyReport): StepChange[] {
-  return r.steps.map((s, i) => {
-    const fixes: string[] = [];
-    const introduces: string[] = [];
-    if (i > 0)
-      for (const row of r.reproducers) {
-        const before = row.cells[i - 1]?.observed ?? null;
-        const after = row.cells[i]?.observed ?? null;
-        if (before !== null && after === null) fixes.push(row.id);
-        if (before === null && after !== null) introduces.push(row.id);
-      }
-    return { step: s.step, patch: s.patch, subject: s.subject, fixes, introduces };
-  });
-}
-
-/** Pairs of series over the same base, in name order: the comparisons worth a page. */
-export function comparablePairs(reports: readonly VerifyReport[]): [VerifyReport, VerifyReport][] {
-  const out: [VerifyReport, VerifyReport][] = [];
-  const sorted = [...reports].sort((x, y) => (x.series < y.series ? -1 : 1));
-  for (const [i, a] of sorted.entries())
-    for (const b of sorted.slice(i + 1))
-      if (a.base !== undefined && a.base === b.base) out.push([a, b]);
-  return out;
-}
 
 function shell(title: string, body: string): string {
   return `<!doctype html>

@@ -19,7 +19,8 @@ import {
 import { createServer } from 'node:http';
 import { basename, dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { SeriesFailure, SeriesUsageError } from '../lib/errors.js';
-import { comparablePairs, compareHref, comparePage, frontPage } from './front.js';
+import { comparablePairs } from '../verify/side-by-side.js';
+import { compareHref, comparePage, frontPage } from './front.js';
 import {
   crashPage,
   indexPage,

@@ -1,4 +1,5 @@
 import { refutedClaims, refutedLine, refutedLinkText, stepList } from './refuted.js';
+import { comparablePairs, formatSideBySide } from './side-by-side.js';
 import { cleanText, MARKS, MEANINGS } from './verdict.js';
 import type { Cell, VerifyFile, VerifyReport } from './verify.js';
 
@@ -137,6 +138,7 @@ export function formatVerify(file: VerifyFile): string {
     const head = `== series ${r.series}${r.title ? `: ${r.title}` : ''}${r.base ? ` (on ${r.base})` : ''}`;
     return `${head}\n\n${formatMatrix(r)}`;
   });
+  const sides = comparablePairs(file.series).map(([a, b]) => formatSideBySide(a, b));
   const summary = ['summary:'];
   for (const r of file.series) {
     const refuted = refutedClaims(r).length;
@@ -151,5 +153,5 @@ export function formatVerify(file: VerifyFile): string {
       ? `verify: every series matches its trailers (${(file.ms / 1000).toFixed(1)} s)`
       : `verify: ${file.problems.length} problem(s) in ${file.series.filter((r) => !r.ok).length} series`,
   );
-  return `${parts.join('\n')}\n${summary.join('\n')}\n`;
+  return `${[...parts, ...sides].join('\n')}\n${summary.join('\n')}\n`;
 }
