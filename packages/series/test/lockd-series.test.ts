@@ -1,5 +1,6 @@
 /**
- * The main job, end to end: `lockstep verify` over this repository's own series. Every step
+ * The main job, end to end: `lockstep verify` over this repository's own series (try #6 and
+ * the merged series, one run shared by both tests). Every step
  * must build and pass its packages' tests, and every reproducer's outcome must match what the
  * patch trailers imply (the claims minus the refutations the series records). Runs only in the main tree (a materialised tree has no patches/, so
  * this test skips itself there instead of recursing), and not when LOCKSTEP_SKIP_SERIES=1.
@@ -8,7 +9,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { formatMatrix } from '../src/verify/matrix.js';
+import { formatMatrix, formatVerify } from '../src/verify/matrix.js';
+import { reproducerHistory } from '../src/verify/side-by-side.js';
+import { verifyFile } from '../src/verify/verify.js';
 import { HANG_GUARD_MS } from './helpers.js';
 import { seriesReportOfThisRun } from './series-run.js';
 
@@ -62,6 +65,33 @@ describe.runIf(enabled)('the lockd series (lockstep verify)', () => {
           `  ${uaf.id}: claimed fixed by 6 (NLM: Add reference counting to lockd), still crashes at 6: KASAN: use-after-free Read in svc_wake_up, found by ${report.steps[6]!.outcomes.find((o) => o.id === uaf.id)!.explored!.foundBy} after `,
         );
       } else expect(uaf.cells[6]!.observed).toBeNull();
+    },
+    HANG_GUARD_MS,
+  );
+
+  it(
+    'verifies the merged series in the same run: its matrix matches the trailers, and the upstream story shows',
+    async () => {
+      const { reports } = await seriesReportOfThisRun(root);
+      const merged = reports.find((r) => r.series === 'lockd-merged');
+      expect(merged, 'no report of patches/lockd-merged').toBeDefined();
+      const matrix = formatMatrix(merged!);
+      expect(merged!.problems, matrix).toEqual([]);
+      expect(merged!.steps).toHaveLength(14);
+      // d751a7cd (step 9) made lockd_up return before lockd runs; abd1ec4e (step 12) closed
+      // the rapid lockd_up/lockd_down race, as its changelog says.
+      expect(reproducerHistory(merged!, 'lockd-down-before-lockd-ran')).toBe(
+        'introduced by 9, fixed by 12',
+      );
+      expect(merged!.steps[9]!.subject).toBe('NLM: Convert lockd to use kthreads');
+      // The same reproducers ran on both series, and verify compares them side by side.
+      const try6 = reports.find((r) => r.series === 'lockd-try6')!;
+      expect(merged!.reproducers.map((r) => r.id).sort()).toEqual(
+        try6.reproducers.map((r) => r.id).sort(),
+      );
+      expect(formatVerify(verifyFile(reports, 1))).toContain(
+        '== side by side: lockd-merged and lockd-try6 (both on linux v2.6.24)',
+      );
     },
     HANG_GUARD_MS,
   );

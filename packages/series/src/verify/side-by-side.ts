@@ -70,6 +70,7 @@ export function formatSideBySide(a: VerifyReport, b: VerifyReport): string {
     ...rows.map(line),
     '',
     '"fixed by N": a crash at step N-1 and clean at N; "introduced by N": clean at N-1, a crash at N.',
+    'A clean cell is evidence, not proof, unless its matrix above marks it = (exhausted).',
     '',
   ].join('\n');
 }
