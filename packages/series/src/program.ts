@@ -416,7 +416,7 @@ export async function run(argv: readonly string[], ioIn: Partial<CliIO> = {}): P
           );
         else
           io.stdout(
-            `${id}: ${ws.name}: first changed at step ${r.firstStep}: ${r.patch}\n  ${r.subject}\n  before: ${r.before}\n  after:  ${r.after}\n`,
+            `${id}: ${ws.name}: first changed at step ${r.firstStep}: ${r.patch}\n  ${r.subject}\n${r.upstream ? `  upstream: ${r.upstream}\n` : ''}  before: ${r.before}\n  after:  ${r.after}\n`,
           );
       },
     );

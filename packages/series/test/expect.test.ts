@@ -24,6 +24,7 @@ function patch(
     notObservable: t.notObservable ?? [],
     refuted: t.refuted ?? [],
     signedOffBy: [],
+    upstream: [],
   };
 }
 

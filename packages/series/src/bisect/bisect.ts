@@ -24,6 +24,8 @@ export interface BisectResult {
   firstStep: number | null;
   patch: string | null;
   subject: string | null;
+  /** The upstream commit the patch backports (its `Upstream:` trailer), if it names one. */
+  upstream: string | null;
   /** `git bisect log`, for the record. */
   log: string;
 }
@@ -90,7 +92,7 @@ export async function bisect(
   const base = { reproducer: id, from, to, before, after };
   if (before === after) {
     await checkoutStep(opts.dir, last, last, true);
-    return { ...base, firstStep: null, patch: null, subject: null, log: '' };
+    return { ...base, firstStep: null, patch: null, subject: null, upstream: null, log: '' };
   }
   log(`bisect ${id}: ${before} at step ${from}, ${after} at step ${to}: git bisect run`);
   await treeGit(opts.dir, [
@@ -121,6 +123,7 @@ export async function bisect(
       firstStep,
       patch: info?.name ?? null,
       subject: info?.subject ?? null,
+      upstream: info?.upstream[0] ?? null,
       log: bisectLog,
     };
   } finally {

@@ -30,6 +30,8 @@ export interface PublishedStep {
   step: number;
   subject: string | null;
   versions: Record<string, string>;
+  /** The packages on the series' own version line (its versions only), in name order. */
+  line: string[];
 }
 
 /**
@@ -37,11 +39,16 @@ export interface PublishedStep {
  * published at the latest step up to N (a package a step does not change keeps its version).
  */
 export function publishedSteps(docs: readonly Packument[], series?: string): PublishedStep[] {
+  const line: string[] = [];
   const stamped = docs.flatMap((d) => {
     const all = Object.values(d.versions).filter((v) => v.lockstep !== undefined);
     // A package on the series' version line: its own versions; a shared one: every version.
     const own = all.filter((v) => v.lockstep!.series === series);
-    return (series !== undefined && own.length > 0 ? own : all).map((v) => ({
+    const mine = series !== undefined && own.length > 0;
+    // Version lines start at 1.0.0; a shared package keeps its 0.x base versions, stamped with
+    // whichever series published it first.
+    if (mine && own.some((v) => Number(v.version.split('.')[0]) >= 1)) line.push(d.name);
+    return (mine ? own : all).map((v) => ({
       name: d.name,
       version: v.version,
       meta: v.lockstep!,
@@ -62,6 +69,7 @@ export function publishedSteps(docs: readonly Packument[], series?: string): Pub
       step,
       subject,
       versions: Object.fromEntries(Object.entries(versions).sort(([a], [b]) => (a < b ? -1 : 1))),
+      line: [...line].sort(),
     });
   }
   return steps;
@@ -71,12 +79,17 @@ export function publishedSteps(docs: readonly Packument[], series?: string): Pub
 export const npmrcLine = (scope: string, url: string) => `${scope}:registry=${url}`;
 
 /**
- * What a user installs for a step: the package under test and the reproducers, at that step's
- * versions. npm adds the rest: @lockstep/machine as the reproducers' peer, and the model
- * packages as machine's peers, resolved by the dependencies of the package named.
+ * What a user installs for a step: the package under test, the other model packages of the
+ * series' version line and the reproducers, at that step's versions. The line's other packages
+ * are named because a `~N.x.0` range picks the newest patch version of its line, which may come
+ * from a later step (lockd of step 7 would get sunrpc of step 10). npm adds the rest:
+ * @lockstep/machine as the reproducers' peer, and the shared packages (kernel, vfs-locks).
  */
 export function installCommand(step: PublishedStep, pkg: string): string {
-  const names = [pkg, REPRODUCERS_PACKAGE].filter((n) => step.versions[n] !== undefined);
+  const others = step.line.filter(
+    (n) => n !== pkg && n !== MACHINE_PACKAGE && n !== REPRODUCERS_PACKAGE,
+  );
+  const names = [pkg, ...others, REPRODUCERS_PACKAGE].filter((n) => step.versions[n] !== undefined);
   return `npm install ${names.map((n) => `${n}@${step.versions[n]}`).join(' ')}`;
 }
 
@@ -88,13 +101,18 @@ async function scopeDocs(url: string, scope: string, recorded: string[]): Promis
   return docs.filter((d): d is Packument => d !== null);
 }
 
-/** The text `lockstep registry` prints once the registry answers. */
+/** One series' part of what `lockstep registry` prints (series undefined: unstamped steps). */
+export interface ServedSeries {
+  series?: string;
+  steps: readonly PublishedStep[];
+}
+
+/** The text `lockstep registry` prints once the registry answers: the .npmrc line once, then each series. */
 export function formatServing(
   url: string,
   dir: string,
-  steps: readonly PublishedStep[],
+  parts: readonly ServedSeries[],
   pkg: string,
-  series?: string,
 ): string {
   const scope = pkg.split('/')[0]!;
   const lines = [
@@ -105,35 +123,40 @@ export function formatServing(
     `  ${npmrcLine(scope, url)}`,
     '',
   ];
-  if (series !== undefined)
+  for (const { series, steps } of parts) {
+    if (series !== undefined)
+      lines.push(
+        `Series ${series} (npm dist-tag ${series}: npm install ${pkg}@${series} is its last step).`,
+        '',
+      );
+    if (steps.length === 0) {
+      lines.push(
+        'The registry has no versions stamped with a step yet: run `lockstep release`.',
+        '',
+      );
+      continue;
+    }
     lines.push(
-      `Series ${series} (npm dist-tag ${series}: npm install ${pkg}@${series} is its last step).`,
+      `Install the packages of a step (npm adds ${MACHINE_PACKAGE} and the shared packages as peers and dependencies) and run a reproducer:`,
       '',
     );
-  if (steps.length === 0) {
-    lines.push('The registry has no versions stamped with a step yet: run `lockstep release`.');
-    return `${lines.join('\n')}\n`;
-  }
-  lines.push(
-    `then install the packages of a step (npm adds ${MACHINE_PACKAGE} and the model packages of that step as peers and dependencies) and run a reproducer:`,
-    '',
-  );
-  for (const s of steps)
+    for (const s of steps)
+      lines.push(
+        `  step ${s.step}  ${installCommand(s, pkg)}${s.subject ? `   # ${s.subject}` : ''}`,
+      );
+    const first = steps[0]!.versions[pkg];
+    const last = steps[steps.length - 1]!.versions[pkg];
     lines.push(
-      `  step ${s.step}  ${installCommand(s, pkg)}${s.subject ? `   # ${s.subject}` : ''}`,
+      '',
+      '  npx lockstep-repro --list',
+      '  npx lockstep-repro <reproducer>',
+      '',
+      'Bisect the published versions, from a clone or from anywhere:',
+      '',
+      `  npx -p @lockstep/series lockstep bisect <reproducer> --package ${pkg} --good ${first} --bad ${last} --registry ${url}${series ? ` --series ${series}` : ''}`,
+      '',
     );
-  const first = steps[0]!.versions[pkg];
-  const last = steps[steps.length - 1]!.versions[pkg];
-  lines.push(
-    '',
-    '  npx lockstep-repro --list',
-    '  npx lockstep-repro <reproducer>',
-    '',
-    'Bisect the published versions, from a clone or from anywhere:',
-    '',
-    `  npx -p @lockstep/series lockstep bisect <reproducer> --package ${pkg} --good ${first} --bad ${last} --registry ${url}${series ? ` --series ${series}` : ''}`,
-    '',
-  );
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -177,13 +200,11 @@ export async function serveRegistry(o: ServeOptions): Promise<void> {
       o.series !== undefined
         ? [o.series]
         : [...new Set(stamped.filter((x): x is string => x !== undefined))].sort();
-    if (names.length === 0) o.stdout(formatServing(reg.url, o.dir, publishedSteps(docs), o.pkg));
-    else
-      o.stdout(
-        names
-          .map((n) => formatServing(reg.url, o.dir, publishedSteps(docs, n), o.pkg, n))
-          .join('\n'),
-      );
+    const parts: ServedSeries[] =
+      names.length === 0
+        ? [{ steps: publishedSteps(docs) }]
+        : names.map((n) => ({ series: n, steps: publishedSteps(docs, n) }));
+    o.stdout(formatServing(reg.url, o.dir, parts, o.pkg));
     await o.interrupted();
     o.progress('stopping the registry');
   } finally {

@@ -37,6 +37,8 @@ export interface PatchInfo {
   refuted: string[];
   /** `Signed-off-by:` values, in order. */
   signedOffBy: string[];
+  /** `Upstream:` values of a backported commit: its id and the release it shipped in. */
+  upstream: string[];
 }
 
 /** The first line git format-patch writes (the commit id is zeroed by --zero-commit). */
@@ -116,6 +118,7 @@ export async function readPatchInfo(
     notObservable: trailerValues(trailers, 'Not-observable'),
     refuted: trailerValues(trailers, 'Refuted'),
     signedOffBy: trailerValues(trailers, 'Signed-off-by'),
+    upstream: trailerValues(trailers, 'Upstream'),
   };
 }
 
