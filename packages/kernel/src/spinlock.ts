@@ -16,6 +16,7 @@ import type { Report } from './report.js';
 import {
   current,
   type Kfn,
+  machine,
   SP_PREEMPT,
   SP_SCHEDULE,
   sleepHooks,
@@ -23,6 +24,7 @@ import {
   TASK_SPINNING,
   type task_struct,
   this_machine,
+  track_access,
 } from './sched.js';
 import { capture_backtrace, title_function, title_skip } from './stack.js';
 
@@ -44,13 +46,18 @@ export function DEFINE_SPINLOCK(name: string): spinlock_t {
 /** Take `lock` for the current task, spinning while another task holds it. */
 export function* __raw_spin_lock(lock: spinlock_t, name: string): Kfn {
   const t = current;
-  const m = this_machine();
+  const m = machine();
+  track_access(lock, true);
   while (lock.owner !== null) {
     if (m.trace) m.emit(t.pid, 'contend', name);
     t.state = TASK_SPINNING;
     t.wchan = `spinlock ${name}`;
+    t.blocked_on = lock;
+    if (m.stacks) t.sleep_bt = capture_backtrace();
     lock.spinners.push(t);
     yield SP_SCHEDULE;
+    t.blocked_on = null;
+    track_access(lock, true);
   }
   lock.owner = t;
   if (m.trace) m.emit(t.pid, 'acquire', name);
@@ -58,7 +65,8 @@ export function* __raw_spin_lock(lock: spinlock_t, name: string): Kfn {
 
 /** Release `lock` and let every spinner retry. */
 export function __raw_spin_unlock(lock: spinlock_t, name: string): void {
-  const m = this_machine();
+  const m = machine();
+  track_access(lock, true);
   lock.owner = null;
   if (m.trace) m.emit(current.pid, 'release', name);
   for (const s of lock.spinners) {
@@ -88,6 +96,7 @@ export function* spin_unlock(lock: spinlock_t): Kfn {
 /** spin_trylock(): 1 when taken. */
 export function* spin_trylock(lock: spinlock_t): Kfn<number> {
   yield SP_PREEMPT;
+  track_access(lock, true);
   if (lock.owner !== null) return 0;
   lock_acquire(lock.dep_map, 0, true, 0);
   lock.owner = current;
@@ -96,6 +105,7 @@ export function* spin_trylock(lock: spinlock_t): Kfn<number> {
 }
 
 export function spin_is_locked(lock: spinlock_t): boolean {
+  track_access(lock, false);
   return lock.owner !== null;
 }
 
