@@ -1,4 +1,6 @@
 /** The schedule explorer: random, PCT and bounded exhaustive search, replay and shrinking. */
+
+export { type ClassicProgram, classicPrograms } from './classic.js';
 export {
   type ExploreOptions,
   type ExploreProgress,
