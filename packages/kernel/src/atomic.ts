@@ -8,12 +8,14 @@
  */
 
 import { WARN_ON } from './bug.js';
-import { type Kfn, SP_PREEMPT, track_access } from './sched.js';
+import { type Kfn, object_seq, SP_PREEMPT, track_access } from './sched.js';
 import { title_skip } from './stack.js';
 
 /** atomic_t. */
 export class atomic_t {
-  constructor(public counter = 0) {}
+  constructor(public counter = 0) {
+    object_seq(this); // its name to DPOR
+  }
 }
 
 export function ATOMIC_INIT(i: number): atomic_t {

@@ -9,6 +9,7 @@ import {
   current,
   type Kfn,
   machine,
+  object_seq,
   SP_PREEMPT,
   schedule,
   set_current_state,
@@ -27,6 +28,7 @@ export class mutex {
   readonly wait_list: task_struct[] = [];
   readonly dep_map: lockdep_map;
   constructor(readonly name: string) {
+    object_seq(this); // its name to DPOR
     this.dep_map = new lockdep_map(name);
   }
 }

@@ -12,6 +12,9 @@ import { KernelReportAbort, LockstepUsageError, type Report } from './report.js'
 import { signal_pending } from './signal.js';
 import { type Backtrace, capture_backtrace, title_function, title_skip } from './stack.js';
 
+/** DPOR names given by object_seq (kept off the objects: fields would change their C layout). */
+const objectNames = new WeakMap<object, number>();
+
 /** Task states, with the kernel's values. */
 export const TASK_RUNNING = 0;
 export const TASK_INTERRUPTIBLE = 1;
@@ -73,6 +76,10 @@ export class task_struct {
   blocked_on: { readonly owner: task_struct | null; readonly name: string } | null = null;
   /** Tasks in sys_wait4() for this one (wait_chldexit). */
   readonly wait_chldexit: task_struct[] = [];
+  /** What sys_wait4() and the exit record their access to (DPOR names it by pid). */
+  readonly exit_key: object = {};
+  /** Core objects this task created, for their DPOR names (object_seq). */
+  objseq = 0;
   /** Per-subsystem slots (lockdep held locks, kthread info, ...). */
   readonly ext: Record<string, unknown> = {};
   gen: Kfn<unknown> | null = null;
@@ -81,7 +88,9 @@ export class task_struct {
     readonly pid: number,
     public comm: string,
     readonly kind: TaskKind,
-  ) {}
+  ) {
+    objectNames.set(this.exit_key, -(pid + 0.5));
+  }
 
   toString(): string {
     return `${this.comm}/${this.pid}`;
@@ -221,6 +230,25 @@ export function machine(): Machine {
   return running;
 }
 
+let setupSeq = 0;
+
+/**
+ * A name for a core object (mutex, spinlock, atomic_t) that is the same in every run of a
+ * scenario, for DPOR: creation order during setup, or (task, n-th object it created) while
+ * running. Objects without one are named by first access.
+ */
+export function object_seq(obj: object): void {
+  let n: number;
+  if (running === null) n = -(1e9 + ++setupSeq);
+  else n = -(2e9 + current.pid * 1e6 + ++current.objseq);
+  objectNames.set(obj, n);
+}
+
+/** The name object_seq gave `obj`, if any. */
+export function object_name(obj: object): number | undefined {
+  return objectNames.get(obj);
+}
+
 /** Record that the running step read or wrote a core-owned object (for DPOR). */
 export function track_access(obj: object, write: boolean): void {
   if (running !== null) running.observer?.access(obj, write);
@@ -263,6 +291,7 @@ export class Machine {
   readonly endChecks: Array<() => void> = [];
 
   constructor(opts: MachineOptions = {}) {
+    setupSeq = 0; // a scenario builds its objects right after its machine
     this.trace = opts.trace ? [] : null;
     this.stacks = opts.stacks ?? true;
     this.livelockSteps = opts.livelockSteps ?? DEFAULT_LIVELOCK_STEPS;
@@ -522,7 +551,7 @@ export class Machine {
     t.state = TASK_DEAD;
     this.dequeue(t);
     t.gen = null;
-    this.observer?.access(t, true);
+    this.observer?.access(t.exit_key, true);
     // exit_notify(): wake the tasks in sys_wait4() for this one.
     for (const w of t.wait_chldexit) this.wake(w, TASK_INTERRUPTIBLE);
     t.wait_chldexit.length = 0;
@@ -588,7 +617,7 @@ export function* sys_wait4(t: task_struct): Kfn<unknown> {
   const self = current;
   if (t === self) throw new LockstepUsageError(`${self.comm}/${self.pid}: sys_wait4 on itself`);
   for (;;) {
-    track_access(t, false);
+    track_access(t.exit_key, true);
     if (t.state === TASK_DEAD) return t.exit_code;
     if (signal_pending(self)) return -ERESTARTSYS;
     if (!t.wait_chldexit.includes(self)) t.wait_chldexit.push(self);

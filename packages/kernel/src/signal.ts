@@ -15,6 +15,7 @@ import {
   TASK_INTERRUPTIBLE,
   type task_struct,
   this_machine,
+  track_access,
   track_opaque,
 } from './sched.js';
 
@@ -79,7 +80,7 @@ export function ignore_signals(t: task_struct): void {
  * freeze request instead of being stored in the flag; so clear_thread_flag cannot clear it.
  */
 export function signal_pending(t: task_struct = current): boolean {
-  track_opaque(); // DPOR: effects the core does not record
+  track_access(t, false); // senders are opaque to DPOR
   return test_tsk_sigpending(t) || (t.freeze_requested && t.kind === 'user');
 }
 
@@ -94,13 +95,13 @@ export function signalled(): boolean {
  * the flag is set and SIGKILL is queued.
  */
 export function fatal_signal_pending(t: task_struct = current): boolean {
-  track_opaque(); // DPOR: effects the core does not record
+  track_access(t, false); // senders are opaque to DPOR
   return signal_pending(t) && (t.pending & bit(SIGKILL)) !== 0;
 }
 
 /** sigismember() on the pending set. */
 export function sigismember_pending(t: task_struct, sig: number): boolean {
-  track_opaque(); // DPOR: effects the core does not record
+  track_access(t, false); // senders are opaque to DPOR
   return (t.pending & bit(sig)) !== 0;
 }
 

@@ -17,6 +17,7 @@ import {
   current,
   type Kfn,
   machine,
+  object_seq,
   SP_PREEMPT,
   SP_SCHEDULE,
   sleepHooks,
@@ -34,6 +35,7 @@ export class spinlock_t {
   readonly spinners: task_struct[] = [];
   readonly dep_map: lockdep_map;
   constructor(readonly name: string) {
+    object_seq(this); // its name to DPOR
     this.dep_map = new lockdep_map(name);
   }
 }

@@ -4,14 +4,22 @@
  * out. Every finding comes with a schedule string that replays it exactly.
  */
 import { LockstepUsageError, type Report } from '../report.js';
-import type { Chooser, Machine, MachineOptions, RunResult, TraceEvent } from '../sched.js';
+import {
+  type Chooser,
+  type Machine,
+  type MachineOptions,
+  RunAbort,
+  type RunResult,
+  type TraceEvent,
+} from '../sched.js';
+import { type DporRun, DporSearch } from './dpor.js';
 import { BoundedSearch } from './exhaustive.js';
 import { mixSeed } from './prng.js';
 import { checkScenario, DEFAULT_MAX_STEPS, positive, runScenario, type Scenario } from './run.js';
 import { formatSchedule, parseSchedule } from './schedule.js';
 import { pctChooser, ReplayChooser, randomChooser } from './strategies.js';
 
-export type Strategy = 'random' | 'pct' | 'exhaustive';
+export type Strategy = 'random' | 'pct' | 'exhaustive' | 'dpor';
 
 export interface ExploreProgress {
   schedules: number;
@@ -28,7 +36,7 @@ export interface ExploreOptions {
   depth?: number;
   /** Exhaustive: most preemptions per schedule (>= 0). Default 2. */
   preemptionBound?: number;
-  /** Most schedules to run. Default 1000 (random, pct) or 100000 (exhaustive). */
+  /** Most schedules to run. Default 1000 (random, pct) or 100000 (exhaustive, dpor). */
   maxSchedules?: number;
   /** Scheduling-step budget of each run. Default 1000000. */
   maxSteps?: number;
@@ -76,8 +84,9 @@ export interface ExploreResult {
   /** Scheduling steps over all runs. */
   steps: number;
   /**
-   * Exhaustive: every schedule within the preemption bound was run. Else false; never true
-   * when a budget stopped the search or work was dropped to stay within it.
+   * Exhaustive: every schedule within the preemption bound was run. DPOR: every class of
+   * equivalent schedules (the whole reduced space, no bound) was run. Else false; never true
+   * when a budget or a find stopped the search or work was dropped to stay within it.
    */
   exhausted: boolean;
   /**
@@ -93,6 +102,8 @@ export interface ExploreResult {
   budgetRuns: number;
   /** The first such run. */
   firstBudgetRun?: { schedule: string; runIndex: number; budget: 'steps' | 'time' };
+  /** DPOR: runs stopped early because every task that could run was asleep (redundant). */
+  sleepBlocked?: number;
   /** A scenario error (a JavaScript error, not an oops) stopped the exploration. */
   error?: { text: string; schedule: string; runIndex: number };
 }
@@ -116,9 +127,14 @@ export interface Replayed extends RunResult {
 export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreResult {
   checkScenario(scenario);
   const strategy = opts.strategy ?? 'random';
-  if (strategy !== 'random' && strategy !== 'pct' && strategy !== 'exhaustive')
+  if (
+    strategy !== 'random' &&
+    strategy !== 'pct' &&
+    strategy !== 'exhaustive' &&
+    strategy !== 'dpor'
+  )
     throw new LockstepUsageError(
-      `unknown strategy ${JSON.stringify(strategy)}: use 'random', 'pct' or 'exhaustive'`,
+      `unknown strategy ${JSON.stringify(strategy)}: use 'random', 'pct', 'exhaustive' or 'dpor'`,
     );
   const seed = opts.seed ?? 1;
   if (!Number.isSafeInteger(seed) || seed < 0)
@@ -128,7 +144,8 @@ export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreR
   const bound = opts.preemptionBound ?? 2;
   if (!Number.isSafeInteger(bound) || bound < 0)
     throw new LockstepUsageError(`preemptionBound must be an integer >= 0, got ${String(bound)}`);
-  const maxSchedules = opts.maxSchedules ?? (strategy === 'exhaustive' ? 100_000 : 1000);
+  const maxSchedules =
+    opts.maxSchedules ?? (strategy === 'exhaustive' || strategy === 'dpor' ? 100_000 : 1000);
   positive('maxSchedules', maxSchedules);
   const maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
   positive('maxSteps', maxSteps);
@@ -150,6 +167,7 @@ export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreR
     : opts.machine;
 
   const search = strategy === 'exhaustive' ? new BoundedSearch(bound, maxSchedules) : null;
+  const dpor = strategy === 'dpor' ? new DporSearch() : null;
   const started = opts.timeLimitMs !== undefined ? Date.now() : 0;
   const res: ExploreResult = {
     schedules: 0,
@@ -181,7 +199,15 @@ export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreR
     }
     const runIndex = res.schedules;
     let chooser: Chooser;
-    if (search !== null) {
+    let run: DporRun | null = null;
+    if (dpor !== null) {
+      run = dpor.next();
+      if (run === null) {
+        res.exhausted = true;
+        break;
+      }
+      chooser = run;
+    } else if (search !== null) {
       chooser = search.next()!;
     } else if (strategy === 'random') {
       chooser = randomChooser(mixSeed(seed, runIndex));
@@ -192,7 +218,18 @@ export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreR
           ? pctChooser(mixSeed(seed, runIndex), 1, 1)
           : pctChooser(mixSeed(seed, runIndex), depth, pctSteps);
     }
-    let { r } = runScenario(scenario, chooser, searchMachine, maxSteps, opts.maxJiffies);
+    let r: RunResult;
+    try {
+      r = runScenario(scenario, chooser, searchMachine, maxSteps, opts.maxJiffies, run).r;
+    } catch (e) {
+      if (!(e instanceof RunAbort) || dpor === null || run === null) throw e;
+      // Sleep-set blocked: every continuation is equivalent to a schedule already run.
+      dpor.analyse(run);
+      res.schedules++;
+      res.sleepBlocked = (res.sleepBlocked ?? 0) + 1;
+      continue;
+    }
+    if (dpor !== null && run !== null) dpor.analyse(run);
     if (lazyStacks && r.report !== undefined) r = withStacks(scenario, r, opts, maxSteps);
     res.schedules++;
     res.steps += r.steps;
