@@ -36,6 +36,11 @@ export interface ExploreOptions {
   depth?: number;
   /** Exhaustive: most preemptions per schedule (>= 0). Default 2. */
   preemptionBound?: number;
+  /**
+   * Exhaustive: bound delays instead of preemptions (IDB, >= 0): the search's bounds,
+   * exhaustedBound and Finding.bound then count delays. Not with preemptionBound.
+   */
+  delayBound?: number;
   /** Most schedules to run. Default 1000 (random, pct) or 100000 (exhaustive, dpor). */
   maxSchedules?: number;
   /** Scheduling-step budget of each run. Default 1000000. */
@@ -141,9 +146,14 @@ export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreR
     throw new LockstepUsageError(`seed must be an integer >= 0, got ${String(seed)}`);
   const depth = opts.depth ?? 3;
   positive('depth', depth, ' (the PCT bug depth d, >= 1)');
-  const bound = opts.preemptionBound ?? 2;
+  if (opts.delayBound !== undefined && opts.preemptionBound !== undefined)
+    throw new LockstepUsageError('give preemptionBound or delayBound, not both');
+  const byDelay = opts.delayBound !== undefined;
+  const bound = opts.delayBound ?? opts.preemptionBound ?? 2;
   if (!Number.isSafeInteger(bound) || bound < 0)
-    throw new LockstepUsageError(`preemptionBound must be an integer >= 0, got ${String(bound)}`);
+    throw new LockstepUsageError(
+      `${byDelay ? 'delayBound' : 'preemptionBound'} must be an integer >= 0, got ${String(bound)}`,
+    );
   const maxSchedules =
     opts.maxSchedules ?? (strategy === 'exhaustive' || strategy === 'dpor' ? 100_000 : 1000);
   positive('maxSchedules', maxSchedules);
@@ -166,7 +176,10 @@ export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreR
     ? { ...opts.machine, stacks: false }
     : opts.machine;
 
-  const search = strategy === 'exhaustive' ? new BoundedSearch(bound, maxSchedules) : null;
+  const search =
+    strategy === 'exhaustive'
+      ? new BoundedSearch(bound, maxSchedules, byDelay ? 'delay' : 'preemption')
+      : null;
   const dpor = strategy === 'dpor' ? new DporSearch() : null;
   const started = opts.timeLimitMs !== undefined ? Date.now() : 0;
   const res: ExploreResult = {
