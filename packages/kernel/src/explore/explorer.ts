@@ -66,6 +66,11 @@ export interface ExploreOptions {
   /** Called every `progressEvery` schedules (default 1000), for command-line tools. */
   onProgress?: (p: ExploreProgress) => void;
   progressEvery?: number;
+  /**
+   * Random only: run only the run indices i (0-based, below maxSchedules) with
+   * i % count === index - 1. See exploreShard and mergeShards.
+   */
+  shard?: { index: number; count: number };
 }
 
 export interface Finding {
@@ -176,6 +181,25 @@ export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreR
     ? { ...opts.machine, stacks: false }
     : opts.machine;
 
+  let shardStart = 0;
+  let shardStride = 1;
+  if (opts.shard !== undefined) {
+    const { index, count } = opts.shard;
+    if (strategy !== 'random')
+      throw new LockstepUsageError(
+        `sharding needs strategy 'random': a ${strategy} run depends on the runs before it`,
+      );
+    if (
+      !Number.isSafeInteger(count) ||
+      count < 1 ||
+      !Number.isSafeInteger(index) ||
+      index < 1 ||
+      index > count
+    )
+      throw new LockstepUsageError(`bad shard ${String(index)}/${String(count)}: need 1 <= i <= n`);
+    shardStart = index - 1;
+    shardStride = count;
+  }
   const search =
     strategy === 'exhaustive'
       ? new BoundedSearch(bound, maxSchedules, byDelay ? 'delay' : 'preemption')
@@ -198,7 +222,7 @@ export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreR
       if (!res.exhausted) res.budget = 'schedules';
       break;
     }
-    if (res.schedules >= maxSchedules) {
+    if (shardStart + shardStride * res.schedules >= maxSchedules) {
       res.budget = 'schedules';
       break;
     }
@@ -210,7 +234,7 @@ export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreR
       res.budget = 'time';
       break;
     }
-    const runIndex = res.schedules;
+    const runIndex = shardStart + shardStride * res.schedules;
     let chooser: Chooser;
     let run: DporRun | null = null;
     if (dpor !== null) {

@@ -20,6 +20,13 @@ export {
   parseSchedule,
   SCHEDULE_VERSION,
 } from './schedule.js';
+export {
+  exploreShard,
+  mergeShards,
+  SHARD_FORMAT,
+  type ShardOptions,
+  type ShardResult,
+} from './shard.js';
 export { type ShrinkOptions, type ShrinkResult, shrink } from './shrink.js';
 export {
   newestChooser,
