@@ -12,6 +12,7 @@ export {
   replay,
   type Strategy,
 } from './explorer.js';
+export { exploreParallel, type ParallelOptions } from './parallel.js';
 export { mixSeed, Prng } from './prng.js';
 export type { Scenario } from './run.js';
 export {
