@@ -60,7 +60,7 @@ console.log(`| explore (random) | ${Math.round(N / e.s)} | ${Math.round(e.r / e.
 console.log(`explorer / bare: ${(e.s / b.s).toFixed(2)}x slower (target: within 2x)`);
 
 // 2. Worker threads.
-const P = quick ? 40_000 : 200_000;
+const P = 200_000; // worker start-up and JIT warm-up amortised
 const par = async (jobs) => {
   const t0 = process.hrtime.bigint();
   const r = await k.exploreParallel(join(here, 'classic.mjs'), {
