@@ -27,6 +27,24 @@ describe('exploreShard / mergeShards', () => {
     });
   }
 
+  it('shards sharing a stop index skip runs past the first find, and merge the same', () => {
+    const p = classicPrograms.find((q) => q.name === 'stack_3')!;
+    const opts = { seed: 11, maxSchedules: 3000, machine };
+    const one = explore(p.scenario, { ...opts, strategy: 'random' });
+    const stop = new Int32Array(new SharedArrayBuffer(4));
+    stop[0] = 0x7fffffff;
+    const shards = [3, 1, 2].map((i) =>
+      exploreShard(p.scenario, { ...opts, shard: { index: i, count: 3, stop } }),
+    );
+    expect(stop[0]).toBe(one.found!.runIndex);
+    for (const s of shards)
+      if (s.found === undefined)
+        expect(s.shard.index - 1 + 3 * s.schedules).toBeGreaterThan(one.found!.runIndex);
+    const merged = mergeShards(shards);
+    expect(merged.found?.schedule).toBe(one.found!.schedule);
+    expect(merged.found?.runIndex).toBe(one.found!.runIndex);
+  });
+
   it('a clean search covers every index exactly once', () => {
     const p = classicPrograms.find((q) => q.name === 'account_2')!;
     const opts = { seed: 3, maxSchedules: 200, machine };

@@ -70,7 +70,16 @@ export interface ExploreOptions {
    * Random only: run only the run indices i (0-based, below maxSchedules) with
    * i % count === index - 1. See exploreShard and mergeShards.
    */
-  shard?: { index: number; count: number };
+  shard?: {
+    index: number;
+    count: number;
+    /**
+     * Shared by shards running at once (exploreParallel): stop[0] is the lowest run index
+     * any of them found (or errored) at, 0x7fffffff before. A shard stops before an index
+     * above it: that run cannot be the first find. Only the count of runs changes.
+     */
+    stop?: Int32Array;
+  };
 }
 
 export interface Finding {
@@ -200,6 +209,12 @@ export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreR
     shardStart = index - 1;
     shardStride = count;
   }
+  const stop = opts.shard?.stop;
+  const stopAt = (i: number): void => {
+    if (stop === undefined) return;
+    for (let cur = Atomics.load(stop, 0); i < cur; cur = Atomics.load(stop, 0))
+      if (Atomics.compareExchange(stop, 0, cur, i) === cur) return;
+  };
   const search =
     strategy === 'exhaustive'
       ? new BoundedSearch(bound, maxSchedules, byDelay ? 'delay' : 'preemption')
@@ -235,6 +250,7 @@ export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreR
       break;
     }
     const runIndex = shardStart + shardStride * res.schedules;
+    if (stop !== undefined && runIndex > Atomics.load(stop, 0)) break;
     let chooser: Chooser;
     let run: DporRun | null = null;
     if (dpor !== null) {
@@ -273,6 +289,7 @@ export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreR
     if (r.decisions.length > pctSteps) pctSteps = r.decisions.length;
     if (r.outcome === 'error') {
       res.error = { text: r.error ?? '', schedule: formatSchedule(r.decisions), runIndex };
+      stopAt(runIndex);
       break;
     }
     if (r.report !== undefined) {
@@ -285,6 +302,7 @@ export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreR
           steps: r.steps,
         };
         if (search !== null) res.found.bound = search.currentBound;
+        stopAt(runIndex);
         break;
       }
       res.reports++;

@@ -53,6 +53,9 @@ export async function exploreParallel(
     throw new LockstepUsageError(
       'exploreParallel runs the built package (dist): worker threads cannot load TypeScript sources',
     );
+  // The lowest run index found so far, shared: shards stop past it (see ExploreOptions.shard).
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  stop[0] = 0x7fffffff;
   const one = (index: number) =>
     new Promise<ShardResult>((resolve, reject) => {
       const w = new Worker(WORKER, {
@@ -64,7 +67,7 @@ export async function exploreParallel(
           kernel,
           module: moduleUrl,
           exportName,
-          opts: { ...rest, shard: { index, count: jobs } },
+          opts: { ...rest, shard: { index, count: jobs, stop } },
         },
       });
       w.once('message', (m: { ok?: ShardResult; err?: string }) => {

@@ -38,7 +38,7 @@ export interface ShardResult {
 }
 
 export type ShardOptions = Omit<ExploreOptions, 'strategy' | 'shard' | 'onProgress'> & {
-  shard: { index: number; count: number };
+  shard: { index: number; count: number; stop?: Int32Array };
 };
 
 /** Run shard `opts.shard` of a seeded random exploration. */
