@@ -79,8 +79,6 @@ export class DporSearch {
   private readonly nodes: DporNode[] = [];
   private started = false;
   private finished = false;
-  /** Runs stopped because every task that could run was asleep (redundant). */
-  sleepBlocked = 0;
 
   /** The chooser-and-observer of the next run, or null when the reduced space is covered. */
   next(): DporRun | null {
