@@ -1,15 +1,21 @@
 /**
  * atomic_t and kref (include/asm/atomic.h, lib/kref.c). Read-modify-write operations are
- * scheduling points, so a race between a test and a later update can be interleaved.
+ * scheduling points, so a race between a test and a later update can be interleaved. Every
+ * operation records its access for DPOR. atomic_read() and atomic_set() are plain loads and
+ * stores in the kernel and plain functions here (model code calls them outside generators):
+ * they record their access but are not scheduling points; for a point, use
+ * `yield* READ_ONCE(v, 'counter')` / `yield* WRITE_ONCE(v, 'counter', i)`.
  */
 
 import { WARN_ON } from './bug.js';
-import { type Kfn, SP_PREEMPT } from './sched.js';
+import { type Kfn, object_seq, SP_PREEMPT, track_access } from './sched.js';
 import { title_skip } from './stack.js';
 
 /** atomic_t. */
 export class atomic_t {
-  constructor(public counter = 0) {}
+  constructor(public counter = 0) {
+    object_seq(this); // its name to DPOR
+  }
 }
 
 export function ATOMIC_INIT(i: number): atomic_t {
@@ -17,26 +23,31 @@ export function ATOMIC_INIT(i: number): atomic_t {
 }
 
 export function atomic_read(v: atomic_t): number {
+  track_access(v, false);
   return v.counter;
 }
 
 export function atomic_set(v: atomic_t, i: number): void {
+  track_access(v, true);
   v.counter = i;
 }
 
 export function* atomic_add_return(i: number, v: atomic_t): Kfn<number> {
   yield SP_PREEMPT;
+  track_access(v, true);
   v.counter += i;
   return v.counter;
 }
 
 export function* atomic_inc(v: atomic_t): Kfn {
   yield SP_PREEMPT;
+  track_access(v, true);
   v.counter++;
 }
 
 export function* atomic_dec(v: atomic_t): Kfn {
   yield SP_PREEMPT;
+  track_access(v, true);
   v.counter--;
 }
 
@@ -51,12 +62,14 @@ export function* atomic_dec_return(v: atomic_t): Kfn<number> {
 /** atomic_dec_and_test(): true when the counter reaches zero. */
 export function* atomic_dec_and_test(v: atomic_t): Kfn<boolean> {
   yield SP_PREEMPT;
+  track_access(v, true);
   return --v.counter === 0;
 }
 
 /** atomic_inc_not_zero(): increment unless zero; true when incremented. */
 export function* atomic_inc_not_zero(v: atomic_t): Kfn<boolean> {
   yield SP_PREEMPT;
+  track_access(v, true);
   if (v.counter === 0) return false;
   v.counter++;
   return true;

@@ -12,6 +12,7 @@ import {
   TASK_RUNNING,
   TASK_UNINTERRUPTIBLE,
   this_machine,
+  track_opaque,
 } from './sched.js';
 import { ERESTARTSYS, signal_pending } from './signal.js';
 import { title_skip } from './stack.js';
@@ -37,17 +38,20 @@ export class completion {
 
 /** DECLARE_COMPLETION(). */
 export function DECLARE_COMPLETION(name: string): completion {
+  track_opaque(); // DPOR: effects the core does not record
   return new completion(name);
 }
 
 /** init_completion(): done = 0. */
 export function init_completion(x: completion): void {
+  track_opaque(); // DPOR: effects the core does not record
   x.done = 0;
   x.wait.task_list.length = 0;
 }
 
 /** complete(): one more `done`, wake one waiter. */
 export function complete(x: completion): void {
+  track_opaque(); // DPOR: effects the core does not record
   if (x.done !== UINT_MAX) x.done++;
   this_machine().emit(current.pid, 'complete', x.name, { done: x.done });
   __wake_up(x.wait, TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE, 1);
@@ -55,6 +59,7 @@ export function complete(x: completion): void {
 
 /** complete_all(): done += UINT_MAX/2, wake every waiter. */
 export function complete_all(x: completion): void {
+  track_opaque(); // DPOR: effects the core does not record
   x.done += Math.floor(UINT_MAX / 2);
   this_machine().emit(current.pid, 'complete', x.name, { done: x.done });
   __wake_up(x.wait, TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE, 0);
@@ -87,21 +92,25 @@ function* do_wait_for_common(x: completion, timeout: number, state: number): Kfn
 }
 
 export function* wait_for_completion(x: completion): Kfn {
+  track_opaque(); // DPOR: effects the core does not record
   yield* do_wait_for_common(x, MAX_SCHEDULE_TIMEOUT, TASK_UNINTERRUPTIBLE);
 }
 
 /** wait_for_completion_timeout(): 0 on timeout, else the jiffies left. */
 export function* wait_for_completion_timeout(x: completion, timeout: number): Kfn<number> {
+  track_opaque(); // DPOR: effects the core does not record
   return yield* do_wait_for_common(x, timeout, TASK_UNINTERRUPTIBLE);
 }
 
 export function* wait_for_completion_interruptible(x: completion): Kfn<number> {
+  track_opaque(); // DPOR: effects the core does not record
   const t = yield* do_wait_for_common(x, MAX_SCHEDULE_TIMEOUT, TASK_INTERRUPTIBLE);
   return Math.min(t, 0);
 }
 
 /** completion_done(): a wait would not block. */
 export function completion_done(x: completion): boolean {
+  track_opaque(); // DPOR: effects the core does not record
   return x.done !== 0;
 }
 

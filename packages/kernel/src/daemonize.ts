@@ -5,7 +5,7 @@
  * __module_get() and leaves through module_put_and_exit() (kernel/module.c).
  */
 import { ENOMEM } from './errno.js';
-import { current, do_exit, type Kfn, PF_NOFREEZE, this_machine } from './sched.js';
+import { current, do_exit, type Kfn, PF_NOFREEZE, this_machine, track_opaque } from './sched.js';
 import { block_all_signals } from './signal.js';
 import { kzalloc } from './slab.js';
 import { title_skip } from './stack.js';
@@ -40,6 +40,7 @@ export function* kernel_thread<A>(
  * to init and dropping the mm, files and fs.
  */
 export function daemonize(name: string): void {
+  track_opaque(); // DPOR: effects the core does not record
   const t = current;
   t.comm = name;
   block_all_signals(t);
@@ -55,16 +56,19 @@ export class module {
 
 /** __module_get(): take a reference the caller knows cannot be the first. */
 export function __module_get(mod: module): void {
+  track_opaque(); // DPOR: effects the core does not record
   mod.refcnt++;
 }
 
 /** module_put(). */
 export function module_put(mod: module): void {
+  track_opaque(); // DPOR: effects the core does not record
   mod.refcnt--;
 }
 
 /** module_put_and_exit(): drop the module reference and do_exit(code), never returning. */
 export function module_put_and_exit(mod: module, code: number): never {
+  track_opaque(); // DPOR: effects the core does not record
   module_put(mod);
   return do_exit(code);
 }

@@ -25,6 +25,7 @@ import {
   TASK_UNINTERRUPTIBLE,
   type task_struct,
   this_machine,
+  track_opaque,
   wake_up_process,
 } from './sched.js';
 import { capture_backtrace, title_skip } from './stack.js';
@@ -35,14 +36,17 @@ export const FREEZE_TIMEOUT = 20 * HZ;
 
 /** set_freezable(): this kernel thread agrees to be frozen. */
 export function set_freezable(): void {
+  track_opaque(); // DPOR: effects the core does not record
   current.flags &= ~PF_NOFREEZE;
 }
 
 export function frozen(t: task_struct): boolean {
+  track_opaque(); // DPOR: effects the core does not record
   return (t.flags & PF_FROZEN) !== 0;
 }
 
 export function freezing(t: task_struct): boolean {
+  track_opaque(); // DPOR: effects the core does not record
   return t.freeze_requested;
 }
 
@@ -52,6 +56,7 @@ function freezeable(t: task_struct): boolean {
 
 /** refrigerator(): stay frozen (TASK_UNINTERRUPTIBLE) until thawed. */
 export function* refrigerator(): Kfn {
+  track_opaque(); // DPOR: effects the core does not record
   const t = current;
   if (!freezing(t)) return;
   t.flags |= PF_FROZEN;
@@ -69,6 +74,7 @@ export function* refrigerator(): Kfn {
 
 /** try_to_freeze(): freeze if asked to; 1 if the task was frozen. */
 export function* try_to_freeze(): Kfn<number> {
+  track_opaque(); // DPOR: effects the core does not record
   if (!freezing(current)) return 0;
   yield* refrigerator();
   return 1;
@@ -185,6 +191,7 @@ function freezerReport(headline: string, state: string[], todo: task_struct[]): 
  * kernel threads; 0, or the run stops at the freezer report (where 2.6.24 returns -EBUSY).
  */
 export function* freeze_processes(): Kfn<number> {
+  track_opaque(); // DPOR: effects the core does not record
   printk('Freezing user space processes ... ');
   if ((yield* try_to_freeze_tasks(true)) !== 0) return -EBUSY;
   printk('done.\n');
@@ -197,6 +204,7 @@ export function* freeze_processes(): Kfn<number> {
 
 /** thaw_processes() (2.6.24): kernel threads first, then user space; omits the final schedule(). */
 export function thaw_processes(): void {
+  track_opaque(); // DPOR: effects the core does not record
   printk('Restarting tasks ... ');
   const tasks = this_machine().tasks;
   for (const user of [false, true]) {

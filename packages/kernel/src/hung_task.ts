@@ -49,10 +49,46 @@ function taskReport(
   };
 }
 
+/** A cycle of tasks each waiting for a lock (mutex, spinlock) the next one holds, or null. */
+export function lock_cycle(m: Machine): task_struct[] | null {
+  for (const t of m.tasks) {
+    if (t.state === TASK_DEAD || t.blocked_on === null) continue;
+    const path: task_struct[] = [];
+    let u: task_struct | null = t;
+    while (u !== null && u.blocked_on !== null && !path.includes(u)) {
+      path.push(u);
+      u = u.blocked_on.owner;
+    }
+    if (u !== null && path.includes(u)) return path.slice(path.indexOf(u));
+  }
+  return null;
+}
+
+function cycleLines(cycle: task_struct[] | null): string[] {
+  if (cycle === null) return [];
+  return [
+    '(lockstep: lock cycle: ' +
+      cycle
+        .map(
+          (t) =>
+            `${t.comm}:${t.pid} waits for ${t.wchan} held by ${t.blocked_on!.owner!.comm}:${t.blocked_on!.owner!.pid}`,
+        )
+        .join('; ') +
+      ')',
+  ];
+}
+
+/** The task to name: the first of `list` in the lock cycle, else the first. */
+function pick(list: task_struct[], cycle: task_struct[] | null): task_struct {
+  if (cycle !== null) for (const t of list) if (cycle.includes(t)) return t;
+  return list[0]!;
+}
+
 function check(m: Machine): void {
+  const cycle = lock_cycle(m);
   const spinning = stuck(m, TASK_SPINNING);
   if (spinning.length > 0) {
-    const t = spinning[0]!;
+    const t = pick(spinning, cycle);
     // softlockup_tick(), v2.6.24:kernel/softlockup.c: "BUG: soft lockup - CPU#%d stuck for
     // %lus! [%s:%d]" once now > touch_timestamp + softlockup_thresh (10), so 11s.
     const headline = `BUG: soft lockup - CPU#0 stuck for 11s! [${t.comm}:${t.pid}]`;
@@ -60,7 +96,7 @@ function check(m: Machine): void {
       'soft-lockup',
       `BUG: soft lockup in ${title_function(t.sleep_bt)}`,
       headline,
-      [`waiting for ${t.wchan}`],
+      [`waiting for ${t.wchan}`, ...cycleLines(cycle)],
       t,
     );
     return;
@@ -68,7 +104,7 @@ function check(m: Machine): void {
   const hung = stuck(m, TASK_UNINTERRUPTIBLE);
   if (hung.length > 0) {
     m.jiffies += HUNG_TASK_TIMEOUT * HZ;
-    const t = hung[0]!;
+    const t = pick(hung, cycle);
     // check_hung_task(), v2.6.25:kernel/softlockup.c: two KERN_ERR lines, sched_show_task()
     // and __debug_show_held_locks().
     const headline = `INFO: task ${t.comm}:${t.pid} blocked for more than ${HUNG_TASK_TIMEOUT} seconds.`;
@@ -85,8 +121,9 @@ function check(m: Machine): void {
         '',
         ...debug_show_held_locks(t),
         `(lockstep: wchan ${t.wchan || '-'}; the hung-task detector arrived in 2.6.25, a later tool than the 2.6.24 base)`,
+        ...cycleLines(cycle),
         ...hung
-          .slice(1)
+          .filter((o) => o !== t)
           .map((o) => `(lockstep: also blocked: ${o.comm}:${o.pid} in ${o.wchan || '-'})`),
       ].join('\n'),
       task: { pid: t.pid, comm: t.comm },
@@ -96,13 +133,13 @@ function check(m: Machine): void {
   }
   const asleep = stuck(m, TASK_INTERRUPTIBLE, 'user');
   if (asleep.length > 0) {
-    const t = asleep[0]!;
+    const t = pick(asleep, cycle);
     const headline = `lockstep: global deadlock: every task sleeps and no timer is pending (${t.comm}:${t.pid} waits for ${t.wchan || '?'})`;
     m.report = taskReport(
       'deadlock',
       `deadlock: task ${t.comm} sleeps forever in ${title_function(t.sleep_bt)}`,
       headline,
-      [],
+      cycleLines(cycle),
       t,
     );
   }

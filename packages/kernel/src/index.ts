@@ -17,6 +17,7 @@ export * from './list.js';
 export * from './lockdep.js';
 export * from './module.js';
 export * from './mutex.js';
+export * from './once.js';
 export * from './printk.js';
 export * from './report.js';
 export * from './rwsem.js';

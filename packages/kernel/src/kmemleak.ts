@@ -14,7 +14,7 @@
  * whole allocation alive, as a pointer into the middle of a block does for kmemleak.
  */
 import type { Report } from './report.js';
-import { HZ, Machine, TASK_DEAD, this_machine } from './sched.js';
+import { HZ, Machine, TASK_DEAD, this_machine, track_opaque } from './sched.js';
 import { slab_embedding, slab_live_objects, slab_meta, type slab_obj } from './slab.js';
 import { title_function } from './stack.js';
 
@@ -28,6 +28,7 @@ const MAX_LISTED = 10;
  * call it too). Calling it again changes nothing.
  */
 export function kmemleak_enable(m: Machine = this_machine()): void {
+  track_opaque(); // DPOR: effects the core does not record
   if (enabled.has(m)) return;
   enabled.add(m);
   m.endChecks.push(() => kmemleak_check(m));
@@ -35,12 +36,14 @@ export function kmemleak_enable(m: Machine = this_machine()): void {
 
 /** kmemleak_not_leak(): an object that is meant to stay allocated; also a scan root. */
 export function kmemleak_not_leak(obj: object): void {
+  track_opaque(); // DPOR: effects the core does not record
   const meta = slab_meta(obj);
   if (meta !== undefined) meta.not_leak = true;
 }
 
 /** kmemleak_scan(): the allocated objects no root reaches, oldest first. */
 export function kmemleak_scan(m: Machine): object[] {
+  track_opaque(); // DPOR: effects the core does not record
   const live = slab_live_objects(m);
   if (live.length === 0) return [];
   const liveTasks = new Set<number>();

@@ -15,6 +15,7 @@ import {
   PF_KTHREAD,
   type task_struct,
   this_machine,
+  track_opaque,
   wake_up_process,
 } from './sched.js';
 import { ignore_signals } from './signal.js';
@@ -90,6 +91,7 @@ export function kthread_spawn<D>(
 
 /** kthread_run(): kthread_create() and wake it. */
 export function* kthread_run<D>(fn: threadfn<D>, data: D, name: string): Kfn<task_struct | ErrPtr> {
+  track_opaque(); // DPOR: effects the core does not record
   const t = yield* kthread_create(fn, data, name);
   if (IS_ERR(t)) return t;
   wake_up_process(t);
@@ -98,11 +100,13 @@ export function* kthread_run<D>(fn: threadfn<D>, data: D, name: string): Kfn<tas
 
 /** kthread_should_stop(): kthread_stop() was called for the current thread. */
 export function kthread_should_stop(): boolean {
+  track_opaque(); // DPOR: effects the core does not record
   return kstate().kthread_stop_info.k === current;
 }
 
 /** kthread_stop(): ask `k` to stop, wait until it exits, return what its function returned. */
 export function* kthread_stop(k: task_struct): Kfn<number> {
+  track_opaque(); // DPOR: effects the core does not record
   const st = kstate();
   const info = st.kthread_stop_info;
   yield* mutex_lock(st.kthread_stop_lock);
@@ -118,6 +122,7 @@ export function* kthread_stop(k: task_struct): Kfn<number> {
 
 /** Is this a kernel thread? */
 export function is_kthread(t: task_struct): boolean {
+  track_opaque(); // DPOR: effects the core does not record
   return (t.flags & PF_KTHREAD) !== 0;
 }
 

@@ -16,7 +16,7 @@
  */
 import { bug_report, page_fault_report } from './bug.js';
 import { LockstepUsageError } from './report.js';
-import { this_machine } from './sched.js';
+import { this_machine, track_opaque } from './sched.js';
 import { obj_addr, slab_embeddable, slab_embedding } from './slab.js';
 import { type Backtrace, capture_backtrace, title_function, title_skip } from './stack.js';
 
@@ -68,11 +68,13 @@ function poisonValue(p: list_head): bigint {
 
 /** LIST_HEAD(name): a new, empty list head. */
 export function LIST_HEAD(owner: object | null = null): list_head {
+  track_opaque(); // DPOR: effects the core does not record
   return new list_head(owner);
 }
 
 /** INIT_LIST_HEAD(): make `list` an empty list (re-initialises a deleted entry too). */
 export function INIT_LIST_HEAD(list: list_head): void {
+  track_opaque(); // DPOR: effects the core does not record
   list.next = list;
   list.prev = list;
 }
@@ -84,6 +86,7 @@ export function INIT_LIST_HEAD(list: list_head): void {
  * none up to v2.6.34); its report says so.
  */
 export function __list_add_valid(entry: list_head, prev: list_head, next: list_head): boolean {
+  track_opaque(); // DPOR: effects the core does not record
   if (next.prev !== prev)
     listCorruption(
       () =>
@@ -115,6 +118,7 @@ export function __list_add_valid(entry: list_head, prev: list_head, next: list_h
  * __list_del() unchecked, so a report from them says the check is the model's.
  */
 export function __list_del_entry_valid(entry: list_head): boolean {
+  track_opaque(); // DPOR: effects the core does not record
   const prev = entry.prev;
   const next = entry.next;
   // entry->prev->next is read first: through LIST_POISON2 it faults at 0x00200200.
@@ -147,11 +151,13 @@ function __list_add(entry: list_head, prev: list_head, next: list_head): void {
 
 /** list_add(): insert `entry` right after `head` (a stack). */
 export function list_add(entry: list_head, head: list_head): void {
+  track_opaque(); // DPOR: effects the core does not record
   __list_add(entry, head, head.next);
 }
 
 /** list_add_tail(): insert `entry` right before `head` (a queue). */
 export function list_add_tail(entry: list_head, head: list_head): void {
+  track_opaque(); // DPOR: effects the core does not record
   __list_add(entry, head.prev, head);
 }
 
@@ -162,12 +168,14 @@ function __list_del(prev: list_head, next: list_head): void {
 
 /** __list_del_entry(): unlink without touching the entry's own links. */
 export function __list_del_entry(entry: list_head): void {
+  track_opaque(); // DPOR: effects the core does not record
   if (!__list_del_entry_valid(entry)) return;
   __list_del(entry.prev, entry.next);
 }
 
 /** list_del(): unlink and poison; the entry must not be used as a list again until re-initialised. */
 export function list_del(entry: list_head): void {
+  track_opaque(); // DPOR: effects the core does not record
   __list_del_entry(entry);
   entry.next = LIST_POISON1;
   entry.prev = LIST_POISON2;
@@ -175,34 +183,40 @@ export function list_del(entry: list_head): void {
 
 /** list_del_init(): unlink and make the entry an empty list (list_empty() is then true). */
 export function list_del_init(entry: list_head): void {
+  track_opaque(); // DPOR: effects the core does not record
   __list_del_entry(entry);
   INIT_LIST_HEAD(entry);
 }
 
 /** list_move(): move `list` to right after `head`. */
 export function list_move(list: list_head, head: list_head): void {
+  track_opaque(); // DPOR: effects the core does not record
   __list_del_entry(list);
   list_add(list, head);
 }
 
 /** list_move_tail(): move `list` to right before `head`. */
 export function list_move_tail(list: list_head, head: list_head): void {
+  track_opaque(); // DPOR: effects the core does not record
   __list_del_entry(list);
   list_add_tail(list, head);
 }
 
 /** list_empty(). */
 export function list_empty(head: list_head): boolean {
+  track_opaque(); // DPOR: effects the core does not record
   return head.next === head;
 }
 
 /** list_is_last(): is `list` the last entry of `head`? */
 export function list_is_last(list: list_head, head: list_head): boolean {
+  track_opaque(); // DPOR: effects the core does not record
   return list.next === head;
 }
 
 /** list_is_singular(): exactly one entry. */
 export function list_is_singular(head: list_head): boolean {
+  track_opaque(); // DPOR: effects the core does not record
   return !list_empty(head) && head.next === head.prev;
 }
 
@@ -217,16 +231,19 @@ function __list_splice(list: list_head, prev: list_head, next: list_head): void 
 
 /** list_splice(): join `list` in after `head`; `list` itself is left stale. */
 export function list_splice(list: list_head, head: list_head): void {
+  track_opaque(); // DPOR: effects the core does not record
   if (!list_empty(list)) __list_splice(list, head, head.next);
 }
 
 /** list_splice_tail(): join `list` in before `head`; `list` itself is left stale. */
 export function list_splice_tail(list: list_head, head: list_head): void {
+  track_opaque(); // DPOR: effects the core does not record
   if (!list_empty(list)) __list_splice(list, head.prev, head);
 }
 
 /** list_splice_init(): join `list` in after `head` and re-initialise `list`. */
 export function list_splice_init(list: list_head, head: list_head): void {
+  track_opaque(); // DPOR: effects the core does not record
   if (!list_empty(list)) {
     __list_splice(list, head, head.next);
     INIT_LIST_HEAD(list);
@@ -235,6 +252,7 @@ export function list_splice_init(list: list_head, head: list_head): void {
 
 /** list_splice_tail_init(): join `list` in before `head` and re-initialise `list`. */
 export function list_splice_tail_init(list: list_head, head: list_head): void {
+  track_opaque(); // DPOR: effects the core does not record
   if (!list_empty(list)) {
     __list_splice(list, head.prev, head);
     INIT_LIST_HEAD(list);
@@ -246,6 +264,7 @@ export function list_splice_tail_init(list: list_head, head: list_head): void {
  * `ptr` is that member (a mismatch is a modelling mistake: LockstepUsageError).
  */
 export function list_entry<T extends object>(ptr: list_head, member?: string): T {
+  track_opaque(); // DPOR: effects the core does not record
   if (ptr === LIST_POISON1 || ptr === LIST_POISON2)
     poisonFault(
       ptr === LIST_POISON1 ? 'LIST_POISON1' : 'LIST_POISON2',
@@ -274,11 +293,13 @@ export function list_entry<T extends object>(ptr: list_head, member?: string): T
 
 /** list_first_entry(): the first entry of a list that must not be empty. */
 export function list_first_entry<T extends object>(head: list_head, member?: string): T {
+  track_opaque(); // DPOR: effects the core does not record
   return list_entry<T>(head.next, member);
 }
 
 /** list_last_entry(): the last entry of a list that must not be empty. */
 export function list_last_entry<T extends object>(head: list_head, member?: string): T {
+  track_opaque(); // DPOR: effects the core does not record
   return list_entry<T>(head.prev, member);
 }
 
@@ -287,6 +308,7 @@ export function list_first_entry_or_null<T extends object>(
   head: list_head,
   member?: string,
 ): T | null {
+  track_opaque(); // DPOR: effects the core does not record
   const pos = head.next;
   return pos === head ? null : list_entry<T>(pos, member);
 }
@@ -296,11 +318,13 @@ export function list_first_entry_or_null<T extends object>(
  * the loop body ran, so the body must not delete the current entry (use the _safe variant).
  */
 export function* list_for_each(head: list_head): Generator<list_head, void, undefined> {
+  track_opaque(); // DPOR: effects the core does not record
   for (let pos = head.next; pos !== head; pos = pos.next) yield pos;
 }
 
 /** list_for_each_safe(): reads the next link before the body runs; the body may delete pos. */
 export function* list_for_each_safe(head: list_head): Generator<list_head, void, undefined> {
+  track_opaque(); // DPOR: effects the core does not record
   for (let pos = head.next, n = pos.next; pos !== head; pos = n, n = pos.next) yield pos;
 }
 
@@ -309,6 +333,7 @@ export function* list_for_each_entry<T extends object>(
   head: list_head,
   member?: string,
 ): Generator<T, void, undefined> {
+  track_opaque(); // DPOR: effects the core does not record
   for (let pos = head.next; pos !== head; pos = pos.next) yield list_entry<T>(pos, member);
 }
 
@@ -317,6 +342,7 @@ export function* list_for_each_entry_safe<T extends object>(
   head: list_head,
   member?: string,
 ): Generator<T, void, undefined> {
+  track_opaque(); // DPOR: effects the core does not record
   for (let pos = head.next, n = pos.next; pos !== head; pos = n, n = pos.next)
     yield list_entry<T>(pos, member);
 }

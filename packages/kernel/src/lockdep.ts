@@ -8,7 +8,15 @@
  * machine, and the first report turns lockdep off (debug_locks_off()).
  */
 import { LockstepUsageError, type Report } from './report.js';
-import { current, type Machine, on_task_exit, type task_struct, this_machine } from './sched.js';
+import {
+  current,
+  type Machine,
+  machine,
+  on_task_exit,
+  type task_struct,
+  this_machine,
+  track_access,
+} from './sched.js';
 import { type Backtrace, capture_backtrace, title_function, title_skip } from './stack.js';
 
 /** include/linux/lockdep.h. */
@@ -119,7 +127,7 @@ let lastMachine: Machine | null = null;
 let lastState: LockdepState | null = null;
 
 function lockdepState(): LockdepState {
-  const m = this_machine();
+  const m = machine();
   if (m !== lastMachine) {
     lastState = m.slot(LOCKDEP, () => ({
       classes: new Map<string, lock_class>(),
@@ -127,7 +135,8 @@ function lockdepState(): LockdepState {
       versionByKey: new Map<string, number>(),
       stacks: m.stacks,
       bfs_gen: 0,
-      debug_locks: true,
+      // CONFIG_LOCKDEP=n (MachineOptions.lockdep false): never on.
+      debug_locks: m.lockdep,
     }));
     lastMachine = m;
   }
@@ -241,6 +250,8 @@ export function lock_acquire(
 function __lock_acquire(map: lockdep_map, subclass: number, trylock: boolean, read: number): void {
   const st = lockdepState();
   if (!st.debug_locks) return;
+  // The dependency graph is shared: to DPOR, every acquisition with lockdep on conflicts.
+  track_access(st, true);
   let cls = map.cache_owner === st ? map.class_cache[subclass] : undefined;
   if (cls === undefined) cls = register_lock_class(st, map, subclass);
   cls.ops++;
@@ -332,7 +343,7 @@ function check_prev_add(
   if (next.read === 2 || prev.read === 2) return;
   // The stack of this acquisition, saved once and shared by the edges it adds (save_trace).
   // Without stacks (fast exploration) the edge keeps none; reports are re-run with stacks.
-  trace.bt ??= this_machine().stacks ? kernelStack() : [];
+  trace.bt ??= machine().stacks ? kernelStack() : [];
   prev.class.locks_after.set(next.class, { class: next.class, trace: fromLockAcquire(trace.bt) });
 }
 

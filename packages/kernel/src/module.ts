@@ -7,7 +7,7 @@
 import { ENOENT } from './errno.js';
 import { KERN_WARNING, printk } from './printk.js';
 import type { Report } from './report.js';
-import { current, this_machine } from './sched.js';
+import { current, this_machine, track_opaque } from './sched.js';
 
 /**
  * DEFINE_STATIC(): the `static` variables of one kernel file, created afresh on every
@@ -15,6 +15,7 @@ import { current, this_machine } from './sched.js';
  * task: `const s = svc_c(); s.nlmsvc_users++`.
  */
 export function DEFINE_STATIC<T>(file: string, init: () => T): () => T {
+  track_opaque(); // DPOR: effects the core does not record
   const key = Symbol(file);
   return () => this_machine().slot(key, init);
 }
@@ -43,6 +44,7 @@ export interface load_result {
  * Returns -ENOENT when any is missing.
  */
 export function resolve_symbols(name: string, imports: module_imports): load_result {
+  track_opaque(); // DPOR: effects the core does not record
   const missing: string[] = [];
   const seen = new Set<string>();
   for (const { table, symbols } of Object.values(imports)) {
@@ -65,6 +67,7 @@ export function resolve_symbols(name: string, imports: module_imports): load_res
  * says in user space, so dmesg does not show them twice.
  */
 export function unknown_symbol_report(name: string, missing: readonly string[]): Report {
+  track_opaque(); // DPOR: effects the core does not record
   const headline = `${name}: Unknown symbol ${missing[0] ?? '?'}`;
   return {
     kind: 'unknown-symbol',

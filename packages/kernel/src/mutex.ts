@@ -8,13 +8,15 @@ import { lock_acquire, lock_release, lockdep_map } from './lockdep.js';
 import {
   current,
   type Kfn,
+  machine,
+  object_seq,
   SP_PREEMPT,
   schedule,
   set_current_state,
   TASK_INTERRUPTIBLE,
   TASK_UNINTERRUPTIBLE,
   type task_struct,
-  this_machine,
+  track_access,
   wake_up_process,
 } from './sched.js';
 import { EINTR, signal_pending } from './signal.js';
@@ -26,6 +28,7 @@ export class mutex {
   readonly wait_list: task_struct[] = [];
   readonly dep_map: lockdep_map;
   constructor(readonly name: string) {
+    object_seq(this); // its name to DPOR
     this.dep_map = new lockdep_map(name);
   }
 }
@@ -38,8 +41,9 @@ export function DEFINE_MUTEX(name: string): mutex {
 function* __mutex_lock_common(lock: mutex, state: number): Kfn<number> {
   yield SP_PREEMPT; // might_sleep()
   const t = current;
-  const m = this_machine();
+  const m = machine();
   lock_acquire(lock.dep_map, 0, false, 0);
+  track_access(lock, true);
   if (lock.owner === null) {
     lock.owner = t;
     if (m.trace) m.emit(t.pid, 'acquire', lock.name);
@@ -57,7 +61,10 @@ function* __mutex_lock_common(lock: mutex, state: number): Kfn<number> {
       return -EINTR;
     }
     t.wchan = `mutex ${lock.name}`;
+    t.blocked_on = lock;
     yield* schedule();
+    t.blocked_on = null;
+    track_access(lock, true);
   }
   set_current_state(0);
   lock.wait_list.splice(lock.wait_list.indexOf(t), 1);
@@ -78,17 +85,19 @@ export function* mutex_lock_interruptible(lock: mutex): Kfn<number> {
 /** mutex_trylock(): 1 when taken. */
 export function* mutex_trylock(lock: mutex): Kfn<number> {
   yield SP_PREEMPT;
+  track_access(lock, true);
   if (lock.owner !== null) return 0;
   lock_acquire(lock.dep_map, 0, true, 0);
   lock.owner = current;
-  const m = this_machine();
+  const m = machine();
   if (m.trace) m.emit(current.pid, 'acquire', lock.name);
   return 1;
 }
 
 /** mutex_unlock() (kernel/mutex.c, 2.6.24): lockdep first, then the DEBUG_MUTEXES owner check. */
 export function* mutex_unlock(lock: mutex): Kfn {
-  const m = this_machine();
+  const m = machine();
+  track_access(lock, true);
   lock_release(lock.dep_map);
   // debug_mutex_unlock(): only the owner may unlock.
   warn(lock.owner !== current, 'DEBUG_LOCKS_WARN_ON(lock->owner != current)', {
@@ -104,6 +113,7 @@ export function* mutex_unlock(lock: mutex): Kfn {
 }
 
 export function mutex_is_locked(lock: mutex): boolean {
+  track_access(lock, false);
   return lock.owner !== null;
 }
 

@@ -13,6 +13,7 @@ import {
   TASK_UNINTERRUPTIBLE,
   type task_struct,
   this_machine,
+  track_opaque,
   wake_up_process,
 } from './sched.js';
 import { title_skip } from './stack.js';
@@ -34,6 +35,7 @@ export class rw_semaphore {
 }
 
 export function DECLARE_RWSEM(name: string): rw_semaphore {
+  track_opaque(); // DPOR: effects the core does not record
   return new rw_semaphore(name);
 }
 
@@ -71,6 +73,7 @@ function rwsem_wake(sem: rw_semaphore): void {
 }
 
 export function* down_read(sem: rw_semaphore): Kfn {
+  track_opaque(); // DPOR: effects the core does not record
   yield SP_PREEMPT;
   lock_acquire(sem.dep_map, 0, false, 1);
   if (sem.activity >= 0 && sem.wait_list.length === 0) sem.activity++;
@@ -79,6 +82,7 @@ export function* down_read(sem: rw_semaphore): Kfn {
 }
 
 export function* down_write(sem: rw_semaphore): Kfn {
+  track_opaque(); // DPOR: effects the core does not record
   yield SP_PREEMPT;
   lock_acquire(sem.dep_map, 0, false, 0);
   if (sem.activity === 0 && sem.wait_list.length === 0) sem.activity = -1;
@@ -88,6 +92,7 @@ export function* down_write(sem: rw_semaphore): Kfn {
 
 /** down_read_trylock(): 1 when taken. */
 export function* down_read_trylock(sem: rw_semaphore): Kfn<number> {
+  track_opaque(); // DPOR: effects the core does not record
   yield SP_PREEMPT;
   if (sem.activity < 0 || sem.wait_list.length > 0) return 0;
   lock_acquire(sem.dep_map, 0, true, 1);
@@ -96,6 +101,7 @@ export function* down_read_trylock(sem: rw_semaphore): Kfn<number> {
 }
 
 export function* down_write_trylock(sem: rw_semaphore): Kfn<number> {
+  track_opaque(); // DPOR: effects the core does not record
   yield SP_PREEMPT;
   if (sem.activity !== 0 || sem.wait_list.length > 0) return 0;
   lock_acquire(sem.dep_map, 0, true, 0);
@@ -104,6 +110,7 @@ export function* down_write_trylock(sem: rw_semaphore): Kfn<number> {
 }
 
 export function* up_read(sem: rw_semaphore): Kfn {
+  track_opaque(); // DPOR: effects the core does not record
   lock_release(sem.dep_map);
   sem.activity--;
   this_machine().emit(current.pid, 'release', sem.name, { read: 1 });
@@ -112,6 +119,7 @@ export function* up_read(sem: rw_semaphore): Kfn {
 }
 
 export function* up_write(sem: rw_semaphore): Kfn {
+  track_opaque(); // DPOR: effects the core does not record
   lock_release(sem.dep_map);
   sem.activity = 0;
   this_machine().emit(current.pid, 'release', sem.name);
@@ -121,6 +129,7 @@ export function* up_write(sem: rw_semaphore): Kfn {
 
 /** downgrade_write(): become a reader and let the queued readers in. */
 export function downgrade_write(sem: rw_semaphore): void {
+  track_opaque(); // DPOR: effects the core does not record
   sem.activity = 1;
   const q = sem.wait_list;
   while (q.length > 0 && !q[0]!.write) {

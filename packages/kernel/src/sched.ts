@@ -6,10 +6,14 @@
  * Model code reads `current` and `jiffies` like kernel code does: they are live ESM bindings
  * that the scheduler updates as it switches tasks and advances time.
  */
+import { ERESTARTSYS } from './errno.js';
 import { KernelReportAbort, LockstepUsageError, type Report } from './report.js';
 // A cycle (signal.ts imports this module), safe: neither module uses the other at load time.
 import { signal_pending } from './signal.js';
 import { type Backtrace, capture_backtrace, title_function, title_skip } from './stack.js';
+
+/** DPOR names given by object_seq (kept off the objects: fields would change their C layout). */
+const objectNames = new WeakMap<object, number>();
 
 /** Task states, with the kernel's values. */
 export const TASK_RUNNING = 0;
@@ -62,6 +66,20 @@ export class task_struct {
   wchan = '';
   /** Callbacks to run on the way back to user space (task_work). */
   task_works: Array<() => void> = [];
+  /**
+   * Explorer opt-in: the task's code touches shared state only through primitives that
+   * record their accesses (locks, atomics, READ_ONCE/WRITE_ONCE), so DPOR may reorder its
+   * steps. An untracked task's every step counts as dependent on every other step.
+   */
+  tracked = false;
+  /** The lock this task waits for (mutex, spinlock), for deadlock reports: its owner. */
+  blocked_on: { readonly owner: task_struct | null; readonly name: string } | null = null;
+  /** Tasks in sys_wait4() for this one (wait_chldexit). */
+  readonly wait_chldexit: task_struct[] = [];
+  /** What sys_wait4() and the exit record their access to (DPOR names it by pid). */
+  readonly exit_key: object = {};
+  /** Core objects this task created, for their DPOR names (object_seq). */
+  objseq = 0;
   /** Per-subsystem slots (lockdep held locks, kthread info, ...). */
   readonly ext: Record<string, unknown> = {};
   gen: Kfn<unknown> | null = null;
@@ -70,7 +88,9 @@ export class task_struct {
     readonly pid: number,
     public comm: string,
     readonly kind: TaskKind,
-  ) {}
+  ) {
+    objectNames.set(this.exit_key, -(pid + 0.5));
+  }
 
   toString(): string {
     return `${this.comm}/${this.pid}`;
@@ -106,6 +126,28 @@ export interface TimerEntry {
   pending: boolean;
 }
 
+/**
+ * What the explorer's DPOR sees of a run: one event per scheduling step (begin), the core
+ * objects the step read or wrote (access), and steps whose effects the core cannot see
+ * (opaque: dependent on every other step).
+ */
+export interface StepObserver {
+  /** A step of `t` starts (pid 0: timers firing); ends the previous step. May throw. */
+  begin(t: task_struct): void;
+  access(obj: object, write: boolean): void;
+  opaque(): void;
+}
+
+/** Thrown by a chooser or observer to stop a run that has nothing new to show. */
+export class RunAbort {
+  constructor(readonly reason: string) {}
+}
+
+export interface SpawnOptions {
+  /** See task_struct.tracked. Default false. */
+  tracked?: boolean;
+}
+
 export type TraceHook = (ev: TraceEvent) => void;
 
 /** A recorded event; see trace.ts for the exporters. */
@@ -132,6 +174,11 @@ export interface MachineOptions {
    * itself off after its first report (debug_locks_off), and the run goes on.
    */
   panic_on_warn?: boolean;
+  /**
+   * CONFIG_LOCKDEP: false runs without lockdep's bookkeeping (no held-lock stacks, no
+   * dependency graph, no lockdep reports), at full speed. Default true.
+   */
+  lockdep?: boolean;
 }
 
 export interface RunOptions {
@@ -166,10 +213,50 @@ export let current: task_struct = new task_struct(0, 'swapper', 'idle');
 export let jiffies = 0;
 let running: Machine | null = null;
 
-/** The machine that is running now; model code reaches per-machine state through it. */
+/**
+ * The machine that is running now; model code reaches per-machine state through it. To DPOR,
+ * a step that calls it may touch any per-machine state: it counts as opaque. Primitives that
+ * record their accesses use machine() instead.
+ */
 export function this_machine(): Machine {
   if (running === null) throw new LockstepUsageError('no simulated machine is running');
+  running.observer?.opaque();
   return running;
+}
+
+/** this_machine() for primitives that record their own accesses (track_access). */
+export function machine(): Machine {
+  if (running === null) throw new LockstepUsageError('no simulated machine is running');
+  return running;
+}
+
+let setupSeq = 0;
+
+/**
+ * A name for a core object (mutex, spinlock, atomic_t) that is the same in every run of a
+ * scenario, for DPOR: creation order during setup, or (task, n-th object it created) while
+ * running. Objects without one are named by first access.
+ */
+export function object_seq(obj: object): void {
+  let n: number;
+  if (running === null) n = -(1e9 + ++setupSeq);
+  else n = -(2e9 + current.pid * 1e6 + ++current.objseq);
+  objectNames.set(obj, n);
+}
+
+/** The name object_seq gave `obj`, if any. */
+export function object_name(obj: object): number | undefined {
+  return objectNames.get(obj);
+}
+
+/** Record that the running step read or wrote a core-owned object (for DPOR). */
+export function track_access(obj: object, write: boolean): void {
+  if (running !== null) running.observer?.access(obj, write);
+}
+
+/** Record that the running step touched state the core does not see (for DPOR). */
+export function track_opaque(): void {
+  if (running !== null) running.observer?.opaque();
 }
 
 const DEFAULT_LIVELOCK_STEPS = 100_000;
@@ -188,6 +275,10 @@ export class Machine {
   readonly stacks: boolean;
   readonly livelockSteps: number;
   readonly panic_on_warn: boolean;
+  /** CONFIG_LOCKDEP (MachineOptions.lockdep). */
+  readonly lockdep: boolean;
+  /** DPOR's recorder of step accesses, or null (the explorer sets it). */
+  observer: StepObserver | null = null;
   /** Warnings reported while panic_on_warn is off, in order. */
   readonly warnings: Report[] = [];
   /** dmesg: lines as printk wrote them, with the jiffies they were written at. */
@@ -200,10 +291,12 @@ export class Machine {
   readonly endChecks: Array<() => void> = [];
 
   constructor(opts: MachineOptions = {}) {
+    setupSeq = 0; // a scenario builds its objects right after its machine
     this.trace = opts.trace ? [] : null;
     this.stacks = opts.stacks ?? true;
     this.livelockSteps = opts.livelockSteps ?? DEFAULT_LIVELOCK_STEPS;
     this.panic_on_warn = opts.panic_on_warn ?? true;
+    this.lockdep = opts.lockdep ?? true;
   }
 
   /** Per-machine state of a subsystem, created on first use. */
@@ -222,8 +315,17 @@ export class Machine {
   }
 
   /** Create a task in TASK_RUNNING on the runqueue (or parked, for kthread_create). */
-  create_task(comm: string, kind: TaskKind, body: TaskBody, runnable = true): task_struct {
+  create_task(
+    comm: string,
+    kind: TaskKind,
+    body: TaskBody,
+    runnable = true,
+    opts?: SpawnOptions,
+  ): task_struct {
+    // A task created while running changes what every later step may see.
+    if (running === this) track_opaque();
     const t = new task_struct(this.nextPid++, comm, kind);
+    if (opts?.tracked === true) t.tracked = true;
     if (kind === 'kthread') t.flags |= PF_KTHREAD | PF_NOFREEZE;
     t.gen = body();
     this.tasks.push(t);
@@ -234,8 +336,8 @@ export class Machine {
   }
 
   /** Start a user process (its body makes syscalls). */
-  spawn_user(comm: string, body: TaskBody): task_struct {
-    return this.create_task(comm, 'user', body);
+  spawn_user(comm: string, body: TaskBody, opts?: SpawnOptions): task_struct {
+    return this.create_task(comm, 'user', body, true, opts);
   }
 
   enqueue(t: task_struct): void {
@@ -256,6 +358,8 @@ export class Machine {
 
   /** try_to_wake_up(): make a task runnable if its state is in `mask`. */
   wake(t: task_struct, mask: number): boolean {
+    const o = this.observer;
+    if (o !== null) o.access(t, true);
     if ((t.state & mask) === 0) return false;
     t.state = TASK_RUNNING;
     t.wchan = '';
@@ -265,6 +369,7 @@ export class Machine {
   }
 
   add_timer(expires: number, fn: () => void): TimerEntry {
+    this.observer?.opaque();
     const e: TimerEntry = { expires, seq: this.timerSeq++, fn, pending: true };
     const ts = this.timers;
     let i = ts.length;
@@ -274,6 +379,7 @@ export class Machine {
   }
 
   del_timer(e: TimerEntry): boolean {
+    this.observer?.opaque();
     if (!e.pending) return false;
     e.pending = false;
     const i = this.timers.indexOf(e);
@@ -289,6 +395,11 @@ export class Machine {
     if (first.expires > this.jiffies) this.jiffies = jiffies = first.expires;
     const saved = current;
     current = this.idle; // timer functions run in softirq context
+    const o = this.observer;
+    if (o !== null) {
+      o.begin(this.idle);
+      o.opaque();
+    }
     while (this.timers.length > 0 && this.timers[0]!.expires <= this.jiffies) {
       const e = this.timers.shift()!;
       e.pending = false;
@@ -321,6 +432,7 @@ export class Machine {
     let relaxed: task_struct | null = null;
     let result: RunResult | null = null;
     const tracing = this.trace !== null;
+    const obs = this.observer;
     // Tracing: the last task went to sleep, so running it again is a new 'switch' slice.
     let slept = false;
     running = this;
@@ -358,6 +470,7 @@ export class Machine {
           slept = false;
         }
         current = next;
+        if (obs !== null) obs.begin(next);
         let r: IteratorResult<number, unknown>;
         try {
           r = next.gen!.next();
@@ -392,7 +505,7 @@ export class Machine {
         relaxed = null;
       }
     } catch (e) {
-      if (e instanceof LockstepUsageError) throw e;
+      if (e instanceof LockstepUsageError || e instanceof RunAbort) throw e;
       const oops = e instanceof KernelReportAbort ? e.report : oopsHook(e);
       if (oops !== null) {
         // raise() already recorded its report; an oops from a JavaScript error has not.
@@ -438,6 +551,10 @@ export class Machine {
     t.state = TASK_DEAD;
     this.dequeue(t);
     t.gen = null;
+    this.observer?.access(t.exit_key, true);
+    // exit_notify(): wake the tasks in sys_wait4() for this one.
+    for (const w of t.wait_chldexit) this.wake(w, TASK_INTERRUPTIBLE);
+    t.wait_chldexit.length = 0;
     this.emit(t.pid, 'task_exit', t.comm);
   }
 
@@ -485,6 +602,30 @@ class TaskExit {
 /** do_exit(): end the current task now (module_put_and_exit, a killed user process). */
 export function do_exit(code: unknown): never {
   throw new TaskExit(code);
+}
+
+/** sys_exit(): a user task ends itself with an exit code (main returning). */
+export function sys_exit(code: unknown = 0): never {
+  throw new TaskExit(code);
+}
+
+/**
+ * sys_wait4() (do_wait, kernel/exit.c), narrowed to one given task: sleep TASK_INTERRUPTIBLE
+ * until `t` has exited, then return its exit code. A join for user tasks.
+ */
+export function* sys_wait4(t: task_struct): Kfn<unknown> {
+  const self = current;
+  if (t === self) throw new LockstepUsageError(`${self.comm}/${self.pid}: sys_wait4 on itself`);
+  for (;;) {
+    track_access(t.exit_key, true);
+    if (t.state === TASK_DEAD) return t.exit_code;
+    if (signal_pending(self)) return -ERESTARTSYS;
+    if (!t.wait_chldexit.includes(self)) t.wait_chldexit.push(self);
+    self.state = TASK_INTERRUPTIBLE;
+    self.wchan = `wait4 ${t.comm}/${t.pid}`;
+    yield* schedule();
+    self.state = TASK_RUNNING;
+  }
 }
 
 /** Turns a JavaScript error thrown by model code into an oops report (bug.ts installs it). */
@@ -606,12 +747,12 @@ export function* cpu_relax(): Kfn {
 
 /** wake_up_process(). */
 export function wake_up_process(t: task_struct): boolean {
-  return this_machine().wake(t, TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE);
+  return machine().wake(t, TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE);
 }
 
 /** wake_up_state(). */
 export function wake_up_state(t: task_struct, state: number): boolean {
-  return this_machine().wake(t, state);
+  return machine().wake(t, state);
 }
 
 /** find_task_by_pid(): a live task with this pid, or null. */
@@ -620,4 +761,4 @@ export function find_task_by_pid(pid: number): task_struct | null {
   return null;
 }
 
-title_skip('schedule', 'sched_point', 'cond_resched', 'cpu_relax');
+title_skip('schedule', 'sched_point', 'cond_resched', 'cpu_relax', 'sys_wait4');

@@ -15,6 +15,8 @@ import {
   TASK_INTERRUPTIBLE,
   type task_struct,
   this_machine,
+  track_access,
+  track_opaque,
 } from './sched.js';
 
 export const SIGHUP = 1;
@@ -61,11 +63,13 @@ function clear_tsk_sigpending(t: task_struct): void {
 
 /** test_tsk_thread_flag(t, TIF_SIGPENDING). */
 export function test_tsk_sigpending(t: task_struct): boolean {
+  track_opaque(); // DPOR: effects the core does not record
   return t.ext[TIF_SIGPENDING] === true;
 }
 
 /** ignore_signals(), v2.6.24:kernel/signal.c: every handler SIG_IGN, then flush_signals(). */
 export function ignore_signals(t: task_struct): void {
+  track_opaque(); // DPOR: effects the core does not record
   t.ext[IGNORED] = ALL_SIGNALS;
   flush_signals(t);
 }
@@ -76,11 +80,13 @@ export function ignore_signals(t: task_struct): void {
  * freeze request instead of being stored in the flag; so clear_thread_flag cannot clear it.
  */
 export function signal_pending(t: task_struct = current): boolean {
+  track_access(t, false); // senders are opaque to DPOR
   return test_tsk_sigpending(t) || (t.freeze_requested && t.kind === 'user');
 }
 
 /** signalled(), as net/sunrpc and fs/lockd define it: signal_pending(current). */
 export function signalled(): boolean {
+  track_opaque(); // DPOR: effects the core does not record
   return signal_pending(current);
 }
 
@@ -89,11 +95,13 @@ export function signalled(): boolean {
  * the flag is set and SIGKILL is queued.
  */
 export function fatal_signal_pending(t: task_struct = current): boolean {
+  track_access(t, false); // senders are opaque to DPOR
   return signal_pending(t) && (t.pending & bit(SIGKILL)) !== 0;
 }
 
 /** sigismember() on the pending set. */
 export function sigismember_pending(t: task_struct, sig: number): boolean {
+  track_access(t, false); // senders are opaque to DPOR
   return (t.pending & bit(sig)) !== 0;
 }
 
@@ -112,6 +120,7 @@ function recalc_sigpending_tsk(t: task_struct): boolean {
  * caller holds is left out (one CPU runs at a time between scheduling points).
  */
 export function recalc_sigpending(): void {
+  track_opaque(); // DPOR: effects the core does not record
   if (!recalc_sigpending_tsk(current) && !current.freeze_requested) clear_tsk_sigpending(current);
 }
 
@@ -130,6 +139,7 @@ export interface sigset_t {
  * `oldset`, then recalc_sigpending(); 0 or -EINVAL.
  */
 export function sigprocmask(how: number, set: sigset_t, oldset: sigset_t | null): number {
+  track_opaque(); // DPOR: effects the core does not record
   if (oldset) oldset.sig = current.blocked;
   let error = 0;
   if (how === SIG_BLOCK) current.blocked |= set.sig & ALL_SIGNALS;
@@ -145,6 +155,7 @@ export function sigprocmask(how: number, set: sigset_t, oldset: sigset_t | null)
  * sigprocmask(SIG_BLOCK) + flush_signals(current).
  */
 export function block_all_signals(t: task_struct = current): void {
+  track_opaque(); // DPOR: effects the core does not record
   t.blocked = ALL_SIGNALS;
   if (t === current) recalc_sigpending();
   flush_signals(t);
@@ -152,6 +163,7 @@ export function block_all_signals(t: task_struct = current): void {
 
 /** allow_signal(), v2.6.24:kernel/exit.c: unblock `sig`, handle it ourselves, recalc_sigpending(); 0 or -EINVAL. */
 export function allow_signal(sig: number): number {
+  track_opaque(); // DPOR: effects the core does not record
   if (!valid_signal(sig)) return -EINVAL;
   current.blocked &= ~bit(sig);
   // A handler that is neither SIG_IGN nor SIG_DFL (the kernel stores 2): deliver it to us.
@@ -165,6 +177,7 @@ export function allow_signal(sig: number): number {
  * 0 or -EINVAL. Like the kernel it leaves an already queued `sig` queued.
  */
 export function disallow_signal(sig: number): number {
+  track_opaque(); // DPOR: effects the core does not record
   if (!valid_signal(sig)) return -EINVAL;
   current.ext[IGNORED] = ignored_mask(current) | bit(sig);
   recalc_sigpending();
@@ -178,6 +191,7 @@ export function disallow_signal(sig: number): number {
  * again); signal_wake_up() unless it is blocked. Leaves out siginfo and ptrace.
  */
 export function send_sig(sig: number, t: task_struct, _priv: number): number {
+  track_opaque(); // DPOR: effects the core does not record
   if (!valid_signal(sig)) return -EINVAL;
   if ((ignored_mask(t) & bit(sig)) !== 0 && (t.blocked & bit(sig)) === 0) return 0;
   if ((t.pending & bit(sig)) !== 0) return 0;
@@ -189,6 +203,7 @@ export function send_sig(sig: number, t: task_struct, _priv: number): number {
 
 /** signal_wake_up(), v2.6.24:kernel/signal.c: set TIF_SIGPENDING and wake an interruptible sleeper. */
 export function signal_wake_up(t: task_struct): void {
+  track_opaque(); // DPOR: effects the core does not record
   set_tsk_sigpending(t);
   this_machine().wake(t, TASK_INTERRUPTIBLE);
 }
@@ -198,6 +213,7 @@ export function signal_wake_up(t: task_struct): void {
  * path (__group_send_sig_info) comes to the same for a one-thread process.
  */
 export function kill_proc(pid: number, sig: number, priv: number): number {
+  track_opaque(); // DPOR: effects the core does not record
   const t = find_task_by_pid(pid);
   if (t === null) return -ESRCH;
   return send_sig(sig, t, priv);
@@ -205,6 +221,7 @@ export function kill_proc(pid: number, sig: number, priv: number): number {
 
 /** flush_signals(), v2.6.24:kernel/signal.c: clear TIF_SIGPENDING and empty the pending set. */
 export function flush_signals(t: task_struct): void {
+  track_opaque(); // DPOR: effects the core does not record
   clear_tsk_sigpending(t);
   t.pending = 0;
 }
@@ -214,5 +231,6 @@ export function flush_signals(t: task_struct): void {
  * the flag; queued signals stay queued and the next recalc_sigpending() sets it again.
  */
 export function clear_sigpending(): void {
+  track_opaque(); // DPOR: effects the core does not record
   clear_tsk_sigpending(current);
 }

@@ -19,7 +19,14 @@ import { resolve_member, spin_lock_first_touch, struct_layout_of } from './layou
 import { lockdep_debug_locks } from './lockdep.js';
 import { KERN_NOTICE, KERN_WARNING, printk } from './printk.js';
 import { LockstepUsageError, type Report, RULE } from './report.js';
-import { current, type Kfn, type Machine, SP_PREEMPT, this_machine } from './sched.js';
+import {
+  current,
+  type Kfn,
+  type Machine,
+  SP_PREEMPT,
+  this_machine,
+  track_opaque,
+} from './sched.js';
 import { type Backtrace, capture_backtrace, title_function, title_skip } from './stack.js';
 
 export const GFP_KERNEL = 0xd0;
@@ -123,6 +130,7 @@ function slab(m: Machine = this_machine()): SlabState {
  * nothing inside it is embedded in turn (list_head: next/prev point elsewhere).
  */
 export function slab_embeddable(ctor: abstract new (...a: never[]) => object, leaf = false): void {
+  track_opaque(); // DPOR: effects the core does not record
   embeddable.set(ctor, leaf);
 }
 
@@ -133,6 +141,7 @@ const FAILSLAB_KEYS = new Set(['nth', 'site', 'type', 'times']);
  * task it defaults to the running one. Bad input throws LockstepUsageError and changes nothing.
  */
 export function failslab_configure(cfg: FailslabConfig | null, m?: Machine): void {
+  track_opaque(); // DPOR: effects the core does not record
   if (cfg !== null) checkFailslab(cfg);
   const s = slab(m);
   s.fail = cfg === null ? null : { ...cfg };
@@ -187,11 +196,13 @@ function fail_dump(_f: FailslabConfig, type: string, bt: Backtrace, _left: numbe
 
 /** Metadata of a kmalloc'd object, or undefined for anything else. */
 export function slab_meta(obj: object): slab_obj | undefined {
+  track_opaque(); // DPOR: effects the core does not record
   return (obj as Record<symbol, slab_obj | undefined>)[META];
 }
 
 /** The allocation a struct is embedded in, or undefined if it is not an embedded struct. */
 export function slab_embedding(obj: object): embedding | undefined {
+  track_opaque(); // DPOR: effects the core does not record
   return EMBEDDED.get(obj);
 }
 
@@ -206,6 +217,7 @@ export function* kmalloc<T extends object>(
   init: () => T,
   _flags: number = GFP_KERNEL,
 ): Kfn<T | null> {
+  track_opaque(); // DPOR: effects the core does not record
   yield SP_PREEMPT;
   const m = this_machine();
   const s = slab(m);
@@ -294,6 +306,7 @@ function cacheSize(size: number): number {
 
 /** kfree(): free and poison; a second kfree is a double-free report. NULL is ignored. */
 export function kfree(obj: object | null): void {
+  track_opaque(); // DPOR: effects the core does not record
   if (obj === null) return;
   const meta = slab_meta(obj);
   if (meta === undefined) kasan_report_invalid_free(obj);
@@ -358,6 +371,7 @@ function poisonStruct(alloc: object, target: object, meta: slab_obj, path: strin
  * it is embedded, or a static-data address handed out on first use (per machine, in order).
  */
 export function obj_addr(obj: object, m?: Machine): bigint {
+  track_opaque(); // DPOR: effects the core does not record
   const meta = slab_meta(obj);
   if (meta !== undefined) return meta.addr;
   const emb = EMBEDDED.get(obj);
@@ -378,6 +392,7 @@ export function obj_addr(obj: object, m?: Machine): bigint {
  * A mismatch is a modelling mistake (C would compute garbage), so it is a usage error.
  */
 export function container_of<T extends object>(ptr: object, type: string, member: string): T {
+  track_opaque(); // DPOR: effects the core does not record
   const emb = EMBEDDED.get(ptr);
   const c = emb === undefined ? undefined : slab_meta(emb.container);
   if (emb === undefined || c === undefined || c.type !== type || emb.member !== member) {
@@ -542,6 +557,7 @@ function kasanReport(kind: Report['kind'], title: string, text: string[], bt: Ba
 
 /** Objects allocated and not yet freed on a machine (default: the running one), oldest first. */
 export function slab_live_objects(m?: Machine): object[] {
+  track_opaque(); // DPOR: effects the core does not record
   return [...slab(m).live];
 }
 

@@ -11,6 +11,7 @@ import {
   sleepHooks,
   type task_struct,
   this_machine,
+  track_opaque,
 } from './sched.js';
 import { __raw_spin_lock, __raw_spin_unlock, spinlock_t } from './spinlock.js';
 import { title_skip } from './stack.js';
@@ -23,6 +24,7 @@ function kernel_flag(): spinlock_t {
 
 /** lock_kernel(). */
 export function* lock_kernel(): Kfn {
+  track_opaque(); // DPOR: effects the core does not record
   yield SP_PREEMPT;
   const t = current;
   const depth = t.lock_depth + 1;
@@ -32,6 +34,7 @@ export function* lock_kernel(): Kfn {
 
 /** unlock_kernel(). */
 export function* unlock_kernel(): Kfn {
+  track_opaque(); // DPOR: effects the core does not record
   const t = current;
   // PREEMPT_BKL=y in the base's defconfig: the BUG_ON of v2.6.24:lib/kernel_lock.c:83.
   bug_on(t.lock_depth < 0, 'unlock_kernel without lock_kernel', {
@@ -44,6 +47,7 @@ export function* unlock_kernel(): Kfn {
 
 /** kernel_locked(): the current task holds the BKL. */
 export function kernel_locked(): boolean {
+  track_opaque(); // DPOR: effects the core does not record
   return current.lock_depth >= 0;
 }
 

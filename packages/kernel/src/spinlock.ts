@@ -16,6 +16,8 @@ import type { Report } from './report.js';
 import {
   current,
   type Kfn,
+  machine,
+  object_seq,
   SP_PREEMPT,
   SP_SCHEDULE,
   sleepHooks,
@@ -23,6 +25,7 @@ import {
   TASK_SPINNING,
   type task_struct,
   this_machine,
+  track_access,
 } from './sched.js';
 import { capture_backtrace, title_function, title_skip } from './stack.js';
 
@@ -32,6 +35,7 @@ export class spinlock_t {
   readonly spinners: task_struct[] = [];
   readonly dep_map: lockdep_map;
   constructor(readonly name: string) {
+    object_seq(this); // its name to DPOR
     this.dep_map = new lockdep_map(name);
   }
 }
@@ -44,13 +48,18 @@ export function DEFINE_SPINLOCK(name: string): spinlock_t {
 /** Take `lock` for the current task, spinning while another task holds it. */
 export function* __raw_spin_lock(lock: spinlock_t, name: string): Kfn {
   const t = current;
-  const m = this_machine();
+  const m = machine();
+  track_access(lock, true);
   while (lock.owner !== null) {
     if (m.trace) m.emit(t.pid, 'contend', name);
     t.state = TASK_SPINNING;
     t.wchan = `spinlock ${name}`;
+    t.blocked_on = lock;
+    if (m.stacks) t.sleep_bt = capture_backtrace();
     lock.spinners.push(t);
     yield SP_SCHEDULE;
+    t.blocked_on = null;
+    track_access(lock, true);
   }
   lock.owner = t;
   if (m.trace) m.emit(t.pid, 'acquire', name);
@@ -58,7 +67,8 @@ export function* __raw_spin_lock(lock: spinlock_t, name: string): Kfn {
 
 /** Release `lock` and let every spinner retry. */
 export function __raw_spin_unlock(lock: spinlock_t, name: string): void {
-  const m = this_machine();
+  const m = machine();
+  track_access(lock, true);
   lock.owner = null;
   if (m.trace) m.emit(current.pid, 'release', name);
   for (const s of lock.spinners) {
@@ -88,6 +98,7 @@ export function* spin_unlock(lock: spinlock_t): Kfn {
 /** spin_trylock(): 1 when taken. */
 export function* spin_trylock(lock: spinlock_t): Kfn<number> {
   yield SP_PREEMPT;
+  track_access(lock, true);
   if (lock.owner !== null) return 0;
   lock_acquire(lock.dep_map, 0, true, 0);
   lock.owner = current;
@@ -96,6 +107,7 @@ export function* spin_trylock(lock: spinlock_t): Kfn<number> {
 }
 
 export function spin_is_locked(lock: spinlock_t): boolean {
+  track_access(lock, false);
   return lock.owner !== null;
 }
 

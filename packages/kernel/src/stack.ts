@@ -9,7 +9,13 @@
 /** A backtrace: kernel function names, innermost first. */
 export type Backtrace = readonly string[];
 
-const KERNEL_SYMBOL = /^[a-z_][a-z0-9_]*$/;
+/**
+ * snake_case, or an identifier with an underscore and a lower-case letter (BCSP_PnpAdd, driver
+ * code in its own style). lowerCamelCase without one is JavaScript plumbing (harness, helpers);
+ * ALL_CAPS names are macros (BUG_ON, READ_ONCE), which real backtraces do not show either.
+ */
+const KERNEL_SYMBOL =
+  /^(?:[a-z_][a-z0-9_]*|(?=[A-Za-z0-9_]*[a-z])[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]*)$/;
 
 /**
  * Functions that a syzbot-style title skips to name the caller instead: locking, waiting and

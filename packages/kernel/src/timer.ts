@@ -18,6 +18,7 @@ import {
   TASK_UNINTERRUPTIBLE,
   type TimerEntry,
   this_machine,
+  track_opaque,
   wake_up_process,
 } from './sched.js';
 import { signal_pending } from './signal.js';
@@ -35,12 +36,14 @@ export class timer_list {
 
 /** setup_timer(). */
 export function setup_timer(t: timer_list, fn: (data: unknown) => void, data: unknown): void {
+  track_opaque(); // DPOR: effects the core does not record
   t.function_ = fn;
   t.data = data;
 }
 
 /** mod_timer() (kernel/timer.c, 2.6.24): (re)arm; returns 1 if the timer was pending. */
 export function mod_timer(t: timer_list, expires: number): number {
+  track_opaque(); // DPOR: effects the core does not record
   if (t.expires === expires && timer_pending(t)) return 1;
   const was = del_timer(t);
   t.expires = expires;
@@ -53,11 +56,13 @@ export function mod_timer(t: timer_list, expires: number): number {
 
 /** add_timer(). */
 export function add_timer(t: timer_list): void {
+  track_opaque(); // DPOR: effects the core does not record
   mod_timer(t, t.expires);
 }
 
 /** del_timer(): returns 1 if the timer was pending. */
 export function del_timer(t: timer_list): number {
+  track_opaque(); // DPOR: effects the core does not record
   if (t.entry === null) return 0;
   const was = this_machine().del_timer(t.entry);
   t.entry = null;
@@ -66,19 +71,23 @@ export function del_timer(t: timer_list): number {
 export const del_timer_sync = del_timer;
 
 export function timer_pending(t: timer_list): boolean {
+  track_opaque(); // DPOR: effects the core does not record
   return t.entry?.pending === true;
 }
 
 export function msecs_to_jiffies(ms: number): number {
+  track_opaque(); // DPOR: effects the core does not record
   return Math.ceil((ms * HZ) / 1000);
 }
 
 export function jiffies_to_msecs(j: number): number {
+  track_opaque(); // DPOR: effects the core does not record
   return Math.floor((j * 1000) / HZ);
 }
 
 /** time_after(a, b): a is later than b. */
 export function time_after(a: number, b: number): boolean {
+  track_opaque(); // DPOR: effects the core does not record
   return a > b;
 }
 
@@ -87,6 +96,7 @@ export function time_after(a: number, b: number): boolean {
  * or `timeout` jiffies pass; returns the jiffies left (0 on timeout).
  */
 export function* schedule_timeout(timeout: number): Kfn<number> {
+  track_opaque(); // DPOR: effects the core does not record
   if (timeout === MAX_SCHEDULE_TIMEOUT) {
     yield* schedule();
     return timeout;
@@ -111,23 +121,27 @@ export function* schedule_timeout(timeout: number): Kfn<number> {
 }
 
 export function* schedule_timeout_interruptible(timeout: number): Kfn<number> {
+  track_opaque(); // DPOR: effects the core does not record
   set_current_state(TASK_INTERRUPTIBLE);
   return yield* schedule_timeout(timeout);
 }
 
 export function* schedule_timeout_uninterruptible(timeout: number): Kfn<number> {
+  track_opaque(); // DPOR: effects the core does not record
   set_current_state(TASK_UNINTERRUPTIBLE);
   return yield* schedule_timeout(timeout);
 }
 
 /** msleep(): sleep uninterruptibly for at least `ms` milliseconds. */
 export function* msleep(ms: number): Kfn {
+  track_opaque(); // DPOR: effects the core does not record
   let timeout = msecs_to_jiffies(ms) + 1;
   while (timeout > 0) timeout = yield* schedule_timeout_uninterruptible(timeout);
 }
 
 /** msleep_interruptible(): returns the milliseconds left if a signal woke it. */
 export function* msleep_interruptible(ms: number): Kfn<number> {
+  track_opaque(); // DPOR: effects the core does not record
   let timeout = msecs_to_jiffies(ms) + 1;
   while (timeout > 0 && !signal_pending(current))
     timeout = yield* schedule_timeout_interruptible(timeout);

@@ -13,6 +13,7 @@ import {
   TASK_UNINTERRUPTIBLE,
   type task_struct,
   this_machine,
+  track_opaque,
 } from './sched.js';
 import { ERESTARTSYS, signal_pending } from './signal.js';
 import { title_skip } from './stack.js';
@@ -34,19 +35,23 @@ export class wait_queue_head_t {
 }
 
 export function init_waitqueue_head(q: wait_queue_head_t): void {
+  track_opaque(); // DPOR: effects the core does not record
   q.task_list.length = 0;
 }
 
 export function DECLARE_WAITQUEUE(task: task_struct = current): wait_queue_t {
+  track_opaque(); // DPOR: effects the core does not record
   return { task, exclusive: false, queued: false };
 }
 
 /** DEFINE_WAIT(): a wait entry for the current task that a wake-up dequeues. */
 export function DEFINE_WAIT(): wait_queue_t {
+  track_opaque(); // DPOR: effects the core does not record
   return { task: current, exclusive: false, queued: false, autoremove: true };
 }
 
 export function add_wait_queue(q: wait_queue_head_t, w: wait_queue_t): void {
+  track_opaque(); // DPOR: effects the core does not record
   w.exclusive = false;
   if (!w.queued) {
     q.task_list.unshift(w);
@@ -55,6 +60,7 @@ export function add_wait_queue(q: wait_queue_head_t, w: wait_queue_t): void {
 }
 
 export function add_wait_queue_exclusive(q: wait_queue_head_t, w: wait_queue_t): void {
+  track_opaque(); // DPOR: effects the core does not record
   w.exclusive = true;
   if (!w.queued) {
     q.task_list.push(w);
@@ -63,6 +69,7 @@ export function add_wait_queue_exclusive(q: wait_queue_head_t, w: wait_queue_t):
 }
 
 export function remove_wait_queue(q: wait_queue_head_t, w: wait_queue_t): void {
+  track_opaque(); // DPOR: effects the core does not record
   const i = q.task_list.indexOf(w);
   if (i >= 0) q.task_list.splice(i, 1);
   w.queued = false;
@@ -70,6 +77,7 @@ export function remove_wait_queue(q: wait_queue_head_t, w: wait_queue_t): void {
 
 /** prepare_to_wait(): queue (once, at the head) and set the task state, in that order. */
 export function prepare_to_wait(q: wait_queue_head_t, w: wait_queue_t, state: number): void {
+  track_opaque(); // DPOR: effects the core does not record
   w.exclusive = false;
   if (!w.queued) add_wait_queue(q, w);
   set_current_state(state);
@@ -80,6 +88,7 @@ export function prepare_to_wait_exclusive(
   w: wait_queue_t,
   state: number,
 ): void {
+  track_opaque(); // DPOR: effects the core does not record
   w.exclusive = true;
   if (!w.queued) add_wait_queue_exclusive(q, w);
   set_current_state(state);
@@ -87,12 +96,14 @@ export function prepare_to_wait_exclusive(
 
 /** finish_wait(). */
 export function finish_wait(q: wait_queue_head_t, w: wait_queue_t): void {
+  track_opaque(); // DPOR: effects the core does not record
   current.state = TASK_RUNNING;
   if (w.queued) remove_wait_queue(q, w);
 }
 
 /** __wake_up(): wake non-exclusive waiters and up to `nr_exclusive` exclusive ones. */
 export function __wake_up(q: wait_queue_head_t, mode: number, nr_exclusive: number): void {
+  track_opaque(); // DPOR: effects the core does not record
   const m = this_machine();
   for (const w of q.task_list.slice()) {
     if (!m.wake(w.task, mode)) continue;
@@ -102,24 +113,30 @@ export function __wake_up(q: wait_queue_head_t, mode: number, nr_exclusive: numb
 }
 
 export function wake_up(q: wait_queue_head_t): void {
+  track_opaque(); // DPOR: effects the core does not record
   __wake_up(q, TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE, 1);
 }
 export function wake_up_all(q: wait_queue_head_t): void {
+  track_opaque(); // DPOR: effects the core does not record
   __wake_up(q, TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE, 0);
 }
 export function wake_up_interruptible(q: wait_queue_head_t): void {
+  track_opaque(); // DPOR: effects the core does not record
   __wake_up(q, TASK_INTERRUPTIBLE, 1);
 }
 export function wake_up_interruptible_all(q: wait_queue_head_t): void {
+  track_opaque(); // DPOR: effects the core does not record
   __wake_up(q, TASK_INTERRUPTIBLE, 0);
 }
 
 export function waitqueue_active(q: wait_queue_head_t): boolean {
+  track_opaque(); // DPOR: effects the core does not record
   return q.task_list.length > 0;
 }
 
 /** wait_event(): sleep uninterruptibly until `cond()` holds. */
 export function* wait_event(q: wait_queue_head_t, cond: () => boolean): Kfn {
+  track_opaque(); // DPOR: effects the core does not record
   if (cond()) return;
   const w = DEFINE_WAIT();
   for (;;) {
@@ -133,6 +150,7 @@ export function* wait_event(q: wait_queue_head_t, cond: () => boolean): Kfn {
 
 /** wait_event_interruptible(): 0 when `cond()` holds, -ERESTARTSYS on a signal. */
 export function* wait_event_interruptible(q: wait_queue_head_t, cond: () => boolean): Kfn<number> {
+  track_opaque(); // DPOR: effects the core does not record
   if (cond()) return 0;
   const w = DEFINE_WAIT();
   let ret = 0;
@@ -162,6 +180,7 @@ export function* wait_event_timeout(
   timeout: number,
   state: number = TASK_UNINTERRUPTIBLE,
 ): Kfn<number> {
+  track_opaque(); // DPOR: effects the core does not record
   if (cond()) return Math.max(timeout, 1);
   const w = DEFINE_WAIT();
   let ret = timeout;
@@ -186,6 +205,7 @@ export function* wait_event_interruptible_timeout(
   cond: () => boolean,
   timeout: number,
 ): Kfn<number> {
+  track_opaque(); // DPOR: effects the core does not record
   return yield* wait_event_timeout(q, cond, timeout, TASK_INTERRUPTIBLE);
 }
 
@@ -194,6 +214,7 @@ export function* interruptible_sleep_on_timeout(
   q: wait_queue_head_t,
   timeout: number,
 ): Kfn<number> {
+  track_opaque(); // DPOR: effects the core does not record
   const w = DECLARE_WAITQUEUE();
   set_current_state(TASK_INTERRUPTIBLE);
   add_wait_queue(q, w);
@@ -205,6 +226,7 @@ export function* interruptible_sleep_on_timeout(
 
 /** sleep_on(): uninterruptible and just as racy. */
 export function* sleep_on(q: wait_queue_head_t): Kfn {
+  track_opaque(); // DPOR: effects the core does not record
   const w = DECLARE_WAITQUEUE();
   set_current_state(TASK_UNINTERRUPTIBLE);
   add_wait_queue(q, w);

@@ -17,6 +17,7 @@ import {
   TASK_RUNNING,
   type task_struct,
   this_machine,
+  track_opaque,
   wake_up_process,
 } from './sched.js';
 import { title_skip } from './stack.js';
@@ -34,6 +35,7 @@ export class work_struct {
 
 /** INIT_WORK(). */
 export function INIT_WORK(work: work_struct, func: work_func_t): void {
+  track_opaque(); // DPOR: effects the core does not record
   work.func = func;
   work.pending = false;
 }
@@ -120,6 +122,7 @@ function* worker_thread(wq: workqueue_struct): Kfn<number> {
  * outside any run passes the machine.
  */
 export function create_workqueue(name: string, m: Machine = this_machine()): workqueue_struct {
+  track_opaque(); // DPOR: effects the core does not record
   const wq = new workqueue_struct(name);
   wq.thread = kthread_spawn(worker_thread, wq, name, m);
   return wq;
@@ -128,6 +131,7 @@ export const create_singlethread_workqueue = create_workqueue;
 
 /** queue_work(): 1 if queued, 0 if it was already pending. */
 export function queue_work(wq: workqueue_struct, work: work_struct): number {
+  track_opaque(); // DPOR: effects the core does not record
   if (work.pending) return 0;
   work.pending = true;
   wq.worklist.push(work);
@@ -155,6 +159,7 @@ export function queue_delayed_work(
 
 /** cancel_delayed_work(): 1 if it was pending on its timer. */
 export function cancel_delayed_work(dwork: delayed_work): number {
+  track_opaque(); // DPOR: effects the core does not record
   const r = del_timer(dwork.timer);
   if (r) dwork.work.pending = false;
   return r;
@@ -165,6 +170,7 @@ export function cancel_delayed_work(dwork: delayed_work): number {
  * queue's own worker (a work item flushing its queue), 2.6.24 runs the queue right there.
  */
 export function* flush_workqueue(wq: workqueue_struct): Kfn {
+  track_opaque(); // DPOR: effects the core does not record
   if (wq.thread === current) {
     yield* run_workqueue(wq);
     return;
@@ -175,6 +181,7 @@ export function* flush_workqueue(wq: workqueue_struct): Kfn {
 
 /** destroy_workqueue(): run what is queued, then stop the worker. */
 export function* destroy_workqueue(wq: workqueue_struct): Kfn {
+  track_opaque(); // DPOR: effects the core does not record
   yield* flush_workqueue(wq);
   if (wq.thread) yield* kthread_stop(wq.thread);
   wq.thread = null;
@@ -188,14 +195,17 @@ function keventd_wq(): workqueue_struct {
 
 /** schedule_work(): queue on the kernel-global workqueue. */
 export function schedule_work(work: work_struct): number {
+  track_opaque(); // DPOR: effects the core does not record
   return queue_work(keventd_wq(), work);
 }
 
 export function schedule_delayed_work(dwork: delayed_work, delay: number): number {
+  track_opaque(); // DPOR: effects the core does not record
   return queue_delayed_work(keventd_wq(), dwork, delay);
 }
 
 export function* flush_scheduled_work(): Kfn {
+  track_opaque(); // DPOR: effects the core does not record
   yield* flush_workqueue(keventd_wq());
 }
 

@@ -5,6 +5,12 @@
  * same on every machine. One strategy's blind spot is another's first find: PCT reaches
  * bugs that need many preemptions but few ordering constraints, exhaustive search proves
  * absence within its bound.
+ *
+ * A 'dpor' phase is accepted but is in no default portfolio: the lockd model's tasks are
+ * kthreads and user tasks whose code reads and writes plain JavaScript state (nlmsvc_users,
+ * nlmsvc_serv, block fields) and calls this_machine(), so none can honestly be spawned
+ * { tracked: true }. DPOR then counts every step as dependent on every other and prunes
+ * nothing (only sleep sets help), while covering the whole space instead of a bound.
  */
 import type { Strategy } from '@lockstep/kernel';
 import type { Outcome, PhaseRun } from './types.js';
@@ -76,6 +82,8 @@ export function phaseLabel(p: Phase): string {
       return `random seed=${p.seed ?? 1}`;
     case 'exhaustive':
       return `exhaustive pb=${p.preemptionBound ?? 2}`;
+    case 'dpor':
+      return 'dpor';
   }
 }
 

@@ -196,6 +196,7 @@ export function explorePhases(
     const run: PhaseRun = { label, strategy: p.strategy, schedules: res.schedules };
     if (p.seed !== undefined && p.strategy !== 'exhaustive') run.seed = p.seed;
     if (p.strategy === 'pct') run.depth = p.depth ?? 3;
+    if (p.strategy === 'dpor') run.exhausted = res.exhausted;
     if (p.strategy === 'exhaustive') {
       const bound = p.preemptionBound ?? 2;
       run.preemptionBound = bound;

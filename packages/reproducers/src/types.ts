@@ -10,14 +10,17 @@ export type ReproStatus = 'crash' | 'clean' | 'error';
  */
 export interface PhaseRun {
   label: string;
-  strategy: 'default' | 'pct' | 'random' | 'exhaustive';
+  strategy: 'default' | 'pct' | 'random' | 'exhaustive' | 'dpor';
   seed?: number;
   depth?: number;
   /** Exhaustive: the preemption bound it set out to cover. */
   preemptionBound?: number;
   /** Schedules this phase ran (including the one that found something). */
   schedules: number;
-  /** Exhaustive: every schedule within preemptionBound ran (strict: never claimed otherwise). */
+  /**
+   * Exhaustive: every schedule within preemptionBound ran (strict: never claimed otherwise).
+   * DPOR: the whole reduced space ran.
+   */
   exhausted?: boolean;
   /** Exhaustive: the highest bound whose every schedule ran (-1: not even bound 0). */
   exhaustedBound?: number;

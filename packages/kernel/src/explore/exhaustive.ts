@@ -15,6 +15,11 @@
  *
  * A task that just busy-waited is not chosen again while another task can run (a fairness
  * assumption, as in CHESS); otherwise a cpu_relax() loop would branch without end.
+ *
+ * Delay bounding (Emmi, Qadeer and Rakamaric, "Delay-Bounded Scheduling", POPL 2011) uses the
+ * same strict iteration with another cost: the deterministic scheduler runs the task that ran
+ * last (else the first on the runqueue), and choosing the task k places after it in runqueue
+ * order, round robin, costs k delays, whether or not the last task could go on.
  */
 import { LockstepUsageError } from '../report.js';
 import type { Chooser, task_struct } from '../sched.js';
@@ -39,6 +44,8 @@ export class BoundedSearch {
     readonly bound: number,
     /** Most schedules that can still be run; work beyond it is not stored. */
     private capacity: number,
+    /** What a bound counts: preemptions (CHESS) or delays (IDB). */
+    readonly cost: 'preemption' | 'delay' = 'preemption',
   ) {
     this.work = Array.from({ length: bound + 1 }, () => []);
     this.work[0]!.push({ base: [], len: 0, alt: 0 });
@@ -142,11 +149,22 @@ export class SearchChooser implements Chooser {
       t = findPid(rq, pid, i);
     } else {
       t = prev ?? rq[0]!;
-      for (const o of rq) {
-        if (o === t || o === relaxed) continue;
-        // Continuing `prev` is the default; switching away from it is a preemption.
-        this.search.add(this.taken, i, o.pid, prev === null ? this.level : this.level + 1);
-      }
+      if (this.search.cost === 'delay') {
+        // Round robin from the default: the k-th other task costs k delays.
+        const at = rq.indexOf(t);
+        let k = 0;
+        for (let s = 1; s < rq.length; s++) {
+          const o = rq[(at + s) % rq.length]!;
+          if (o === relaxed) continue;
+          k++;
+          this.search.add(this.taken, i, o.pid, this.level + k);
+        }
+      } else
+        for (const o of rq) {
+          if (o === t || o === relaxed) continue;
+          // Continuing `prev` is the default; switching away from it is a preemption.
+          this.search.add(this.taken, i, o.pid, prev === null ? this.level : this.level + 1);
+        }
     }
     this.taken.push(t.pid);
     return t;

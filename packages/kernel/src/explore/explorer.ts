@@ -4,14 +4,22 @@
  * out. Every finding comes with a schedule string that replays it exactly.
  */
 import { LockstepUsageError, type Report } from '../report.js';
-import type { Chooser, Machine, MachineOptions, RunResult, TraceEvent } from '../sched.js';
+import {
+  type Chooser,
+  type Machine,
+  type MachineOptions,
+  RunAbort,
+  type RunResult,
+  type TraceEvent,
+} from '../sched.js';
+import { type DporRun, DporSearch } from './dpor.js';
 import { BoundedSearch } from './exhaustive.js';
 import { mixSeed } from './prng.js';
 import { checkScenario, DEFAULT_MAX_STEPS, positive, runScenario, type Scenario } from './run.js';
 import { formatSchedule, parseSchedule } from './schedule.js';
 import { pctChooser, ReplayChooser, randomChooser } from './strategies.js';
 
-export type Strategy = 'random' | 'pct' | 'exhaustive';
+export type Strategy = 'random' | 'pct' | 'exhaustive' | 'dpor';
 
 export interface ExploreProgress {
   schedules: number;
@@ -28,7 +36,12 @@ export interface ExploreOptions {
   depth?: number;
   /** Exhaustive: most preemptions per schedule (>= 0). Default 2. */
   preemptionBound?: number;
-  /** Most schedules to run. Default 1000 (random, pct) or 100000 (exhaustive). */
+  /**
+   * Exhaustive: bound delays instead of preemptions (IDB, >= 0): the search's bounds,
+   * exhaustedBound and Finding.bound then count delays. Not with preemptionBound.
+   */
+  delayBound?: number;
+  /** Most schedules to run. Default 1000 (random, pct) or 100000 (exhaustive, dpor). */
   maxSchedules?: number;
   /** Scheduling-step budget of each run. Default 1000000. */
   maxSteps?: number;
@@ -53,6 +66,20 @@ export interface ExploreOptions {
   /** Called every `progressEvery` schedules (default 1000), for command-line tools. */
   onProgress?: (p: ExploreProgress) => void;
   progressEvery?: number;
+  /**
+   * Random only: run only the run indices i (0-based, below maxSchedules) with
+   * i % count === index - 1. See exploreShard and mergeShards.
+   */
+  shard?: {
+    index: number;
+    count: number;
+    /**
+     * Shared by shards running at once (exploreParallel): stop[0] is the lowest run index
+     * any of them found (or errored) at, 0x7fffffff before. A shard stops before an index
+     * above it: that run cannot be the first find. Only the count of runs changes.
+     */
+    stop?: Int32Array;
+  };
 }
 
 export interface Finding {
@@ -76,8 +103,9 @@ export interface ExploreResult {
   /** Scheduling steps over all runs. */
   steps: number;
   /**
-   * Exhaustive: every schedule within the preemption bound was run. Else false; never true
-   * when a budget stopped the search or work was dropped to stay within it.
+   * Exhaustive: every schedule within the preemption bound was run. DPOR: every class of
+   * equivalent schedules (the whole reduced space, no bound) was run. Else false; never true
+   * when a budget or a find stopped the search or work was dropped to stay within it.
    */
   exhausted: boolean;
   /**
@@ -93,6 +121,8 @@ export interface ExploreResult {
   budgetRuns: number;
   /** The first such run. */
   firstBudgetRun?: { schedule: string; runIndex: number; budget: 'steps' | 'time' };
+  /** DPOR: runs stopped early because every task that could run was asleep (redundant). */
+  sleepBlocked?: number;
   /** A scenario error (a JavaScript error, not an oops) stopped the exploration. */
   error?: { text: string; schedule: string; runIndex: number };
 }
@@ -116,19 +146,30 @@ export interface Replayed extends RunResult {
 export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreResult {
   checkScenario(scenario);
   const strategy = opts.strategy ?? 'random';
-  if (strategy !== 'random' && strategy !== 'pct' && strategy !== 'exhaustive')
+  if (
+    strategy !== 'random' &&
+    strategy !== 'pct' &&
+    strategy !== 'exhaustive' &&
+    strategy !== 'dpor'
+  )
     throw new LockstepUsageError(
-      `unknown strategy ${JSON.stringify(strategy)}: use 'random', 'pct' or 'exhaustive'`,
+      `unknown strategy ${JSON.stringify(strategy)}: use 'random', 'pct', 'exhaustive' or 'dpor'`,
     );
   const seed = opts.seed ?? 1;
   if (!Number.isSafeInteger(seed) || seed < 0)
     throw new LockstepUsageError(`seed must be an integer >= 0, got ${String(seed)}`);
   const depth = opts.depth ?? 3;
   positive('depth', depth, ' (the PCT bug depth d, >= 1)');
-  const bound = opts.preemptionBound ?? 2;
+  if (opts.delayBound !== undefined && opts.preemptionBound !== undefined)
+    throw new LockstepUsageError('give preemptionBound or delayBound, not both');
+  const byDelay = opts.delayBound !== undefined;
+  const bound = opts.delayBound ?? opts.preemptionBound ?? 2;
   if (!Number.isSafeInteger(bound) || bound < 0)
-    throw new LockstepUsageError(`preemptionBound must be an integer >= 0, got ${String(bound)}`);
-  const maxSchedules = opts.maxSchedules ?? (strategy === 'exhaustive' ? 100_000 : 1000);
+    throw new LockstepUsageError(
+      `${byDelay ? 'delayBound' : 'preemptionBound'} must be an integer >= 0, got ${String(bound)}`,
+    );
+  const maxSchedules =
+    opts.maxSchedules ?? (strategy === 'exhaustive' || strategy === 'dpor' ? 100_000 : 1000);
   positive('maxSchedules', maxSchedules);
   const maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
   positive('maxSteps', maxSteps);
@@ -149,7 +190,36 @@ export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreR
     ? { ...opts.machine, stacks: false }
     : opts.machine;
 
-  const search = strategy === 'exhaustive' ? new BoundedSearch(bound, maxSchedules) : null;
+  let shardStart = 0;
+  let shardStride = 1;
+  if (opts.shard !== undefined) {
+    const { index, count } = opts.shard;
+    if (strategy !== 'random')
+      throw new LockstepUsageError(
+        `sharding needs strategy 'random': a ${strategy} run depends on the runs before it`,
+      );
+    if (
+      !Number.isSafeInteger(count) ||
+      count < 1 ||
+      !Number.isSafeInteger(index) ||
+      index < 1 ||
+      index > count
+    )
+      throw new LockstepUsageError(`bad shard ${String(index)}/${String(count)}: need 1 <= i <= n`);
+    shardStart = index - 1;
+    shardStride = count;
+  }
+  const stop = opts.shard?.stop;
+  const stopAt = (i: number): void => {
+    if (stop === undefined) return;
+    for (let cur = Atomics.load(stop, 0); i < cur; cur = Atomics.load(stop, 0))
+      if (Atomics.compareExchange(stop, 0, cur, i) === cur) return;
+  };
+  const search =
+    strategy === 'exhaustive'
+      ? new BoundedSearch(bound, maxSchedules, byDelay ? 'delay' : 'preemption')
+      : null;
+  const dpor = strategy === 'dpor' ? new DporSearch() : null;
   const started = opts.timeLimitMs !== undefined ? Date.now() : 0;
   const res: ExploreResult = {
     schedules: 0,
@@ -167,7 +237,7 @@ export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreR
       if (!res.exhausted) res.budget = 'schedules';
       break;
     }
-    if (res.schedules >= maxSchedules) {
+    if (shardStart + shardStride * res.schedules >= maxSchedules) {
       res.budget = 'schedules';
       break;
     }
@@ -179,9 +249,18 @@ export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreR
       res.budget = 'time';
       break;
     }
-    const runIndex = res.schedules;
+    const runIndex = shardStart + shardStride * res.schedules;
+    if (stop !== undefined && runIndex > Atomics.load(stop, 0)) break;
     let chooser: Chooser;
-    if (search !== null) {
+    let run: DporRun | null = null;
+    if (dpor !== null) {
+      run = dpor.next();
+      if (run === null) {
+        res.exhausted = true;
+        break;
+      }
+      chooser = run;
+    } else if (search !== null) {
       chooser = search.next()!;
     } else if (strategy === 'random') {
       chooser = randomChooser(mixSeed(seed, runIndex));
@@ -192,13 +271,25 @@ export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreR
           ? pctChooser(mixSeed(seed, runIndex), 1, 1)
           : pctChooser(mixSeed(seed, runIndex), depth, pctSteps);
     }
-    let { r } = runScenario(scenario, chooser, searchMachine, maxSteps, opts.maxJiffies);
+    let r: RunResult;
+    try {
+      r = runScenario(scenario, chooser, searchMachine, maxSteps, opts.maxJiffies, run).r;
+    } catch (e) {
+      if (!(e instanceof RunAbort) || dpor === null || run === null) throw e;
+      // Sleep-set blocked: every continuation is equivalent to a schedule already run.
+      dpor.analyse(run);
+      res.schedules++;
+      res.sleepBlocked = (res.sleepBlocked ?? 0) + 1;
+      continue;
+    }
+    if (dpor !== null && run !== null) dpor.analyse(run);
     if (lazyStacks && r.report !== undefined) r = withStacks(scenario, r, opts, maxSteps);
     res.schedules++;
     res.steps += r.steps;
     if (r.decisions.length > pctSteps) pctSteps = r.decisions.length;
     if (r.outcome === 'error') {
       res.error = { text: r.error ?? '', schedule: formatSchedule(r.decisions), runIndex };
+      stopAt(runIndex);
       break;
     }
     if (r.report !== undefined) {
@@ -211,6 +302,7 @@ export function explore(scenario: Scenario, opts: ExploreOptions = {}): ExploreR
           steps: r.steps,
         };
         if (search !== null) res.found.bound = search.currentBound;
+        stopAt(runIndex);
         break;
       }
       res.reports++;

@@ -1,4 +1,6 @@
 /** The schedule explorer: random, PCT and bounded exhaustive search, replay and shrinking. */
+
+export { type ClassicProgram, classicPrograms } from './classic.js';
 export {
   type ExploreOptions,
   type ExploreProgress,
@@ -10,6 +12,7 @@ export {
   replay,
   type Strategy,
 } from './explorer.js';
+export { exploreParallel, type ParallelOptions } from './parallel.js';
 export { mixSeed, Prng } from './prng.js';
 export type { Scenario } from './run.js';
 export {
@@ -18,6 +21,13 @@ export {
   parseSchedule,
   SCHEDULE_VERSION,
 } from './schedule.js';
+export {
+  exploreShard,
+  mergeShards,
+  SHARD_FORMAT,
+  type ShardOptions,
+  type ShardResult,
+} from './shard.js';
 export { type ShrinkOptions, type ShrinkResult, shrink } from './shrink.js';
 export {
   newestChooser,

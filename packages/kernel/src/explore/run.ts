@@ -1,6 +1,12 @@
 /** Running a scenario once on a fresh machine, and the checks the explorer's entry points share. */
 import { LockstepUsageError } from '../report.js';
-import { type Chooser, Machine, type MachineOptions, type RunResult } from '../sched.js';
+import {
+  type Chooser,
+  Machine,
+  type MachineOptions,
+  type RunResult,
+  type StepObserver,
+} from '../sched.js';
 
 /** Spawns the tasks of one run on a fresh machine. All state must be created inside it. */
 export type Scenario = (m: Machine) => void;
@@ -14,6 +20,7 @@ export function runScenario(
   machine: MachineOptions | undefined,
   maxSteps: number,
   maxJiffies: number | undefined,
+  observer: StepObserver | null = null,
 ): { r: RunResult; m: Machine } {
   const m = new Machine(machine);
   try {
@@ -35,6 +42,7 @@ export function runScenario(
       m,
     };
   }
+  m.observer = observer;
   const opts: { chooser: Chooser; maxSteps: number; maxJiffies?: number } = { chooser, maxSteps };
   if (maxJiffies !== undefined) opts.maxJiffies = maxJiffies;
   return { r: m.run(opts), m };

@@ -1,12 +1,17 @@
 /**
  * Shrinking a failing schedule to fewer preemptions, so the interleaving a reader has to
- * follow is as short as it can be. Two moves, both checked by re-running: cut the decision
+ * follow is as short as it can be. First a strict bounded exhaustive search below the found
+ * count (bounds 0..k-1, within the run budget) for the same title: its first find has the
+ * fewest preemptions any schedule needs, and if it covers the bounds without a find, k is
+ * the minimum (ShrinkResult.minimal says which was proven). Then the schedule string is
+ * simplified without adding preemptions. Two moves, both checked by re-running: cut the decision
  * list to the shortest prefix that still reproduces (binary search; after the prefix the run
  * never preempts), and drop one preemption at a time (let the running task continue there,
  * replaying the rest leniently). A change is kept only if the same title comes back.
  */
 import { LockstepUsageError, type Report } from '../report.js';
 import type { MachineOptions, RunResult } from '../sched.js';
+import { explore } from './explorer.js';
 import { checkScenario, DEFAULT_MAX_STEPS, positive, runScenario, type Scenario } from './run.js';
 import { formatSchedule, parseSchedule } from './schedule.js';
 import { ReplayChooser } from './strategies.js';
@@ -27,8 +32,13 @@ export interface ShrinkResult {
   decisionsAfter: number;
   /** The report of the shrunk schedule (same title). */
   report: Report;
-  /** Replays spent. */
+  /** Replays spent (the search below the found count included). */
   runs: number;
+  /**
+   * True when no schedule with fewer preemptions reproduces the title: the search below
+   * the found count covered its bounds. False when the run budget ended it first.
+   */
+  minimal: boolean;
 }
 
 /** Shrink `schedule` to fewer (or equal) preemptions that still reproduce `title`. */
@@ -97,6 +107,26 @@ export function shrink(
     );
   const before = first.r.preemptions;
 
+  // The fewest preemptions: strict bounded search of bounds 0..before-1 for the same title.
+  let minimal = before === 0;
+  let seedDecisions = first.r.decisions;
+  if (!minimal && runs < maxRuns) {
+    const below = explore(scenario, {
+      strategy: 'exhaustive',
+      preemptionBound: before - 1,
+      maxSchedules: maxRuns - runs,
+      maxSteps,
+      ...(opts.maxJiffies !== undefined ? { maxJiffies: opts.maxJiffies } : {}),
+      ...(opts.machine !== undefined ? { machine: opts.machine } : {}),
+      until: (rep) => rep.title === title,
+    });
+    runs += below.schedules;
+    if (below.found !== undefined) {
+      seedDecisions = parseSchedule(below.found.schedule);
+      minimal = (below.exhaustedBound ?? -1) >= below.found.preemptions - 1;
+    } else minimal = below.exhausted;
+  }
+
   // Shortest failing prefix of `d` (which reproduces as a whole).
   const shortestPrefix = (d: readonly number[]): number[] => {
     let lo = 0;
@@ -109,7 +139,7 @@ export function shrink(
     return d.slice(0, hi);
   };
 
-  let cur = shortestPrefix(first.r.decisions);
+  let cur = shortestPrefix(seedDecisions);
   let best = replayOnce(cur);
   while (runs < maxRuns) {
     const next = dropOnePreemption(best.r.decisions, best.prevs, best.r.preemptions);
@@ -128,6 +158,7 @@ export function shrink(
     decisionsAfter: cur.length,
     report: final.r.report!,
     runs,
+    minimal: minimal && final.r.preemptions <= before,
   };
 }
 
