@@ -7,8 +7,11 @@ import { cleanup, cli, makeWorkspace, SERIES_TEXT, tempDir, write } from './help
 
 afterEach(cleanup);
 
-const pkg = (name: string, scripts: Record<string, string>) =>
-  `${JSON.stringify({ name, version: '0.1.0', scripts }, null, 2)}\n`;
+const pkg = (
+  name: string,
+  scripts: Record<string, string>,
+  more: Record<string, Record<string, string>> = {},
+) => `${JSON.stringify({ name, version: '0.1.0', scripts, ...more }, null, 2)}\n`;
 
 describe('the tasks of a verify step', () => {
   it('tests the packages a series can change, skips the tool packages it leaves alone, runs repro', async () => {
@@ -28,6 +31,34 @@ describe('the tasks of a verify step', () => {
       '@demo/alpha#test',
       '@lockstep/reproducers#repro',
     ]);
+  });
+
+  it("tests the series' packages and their dependents, not another series' model", async () => {
+    const root = await makeWorkspace({
+      files: {
+        'packages/alpha/package.json': pkg('@demo/alpha', { test: 'vitest run' }),
+        'packages/user/package.json': pkg(
+          '@demo/user',
+          { test: 'vitest run' },
+          { peerDependencies: { '@demo/alpha': '*' } },
+        ),
+        'packages/top/package.json': pkg(
+          '@demo/top',
+          { test: 'vitest run' },
+          { dependencies: { '@demo/user': '*' } },
+        ),
+        'packages/other/package.json': pkg('@demo/other', { test: 'vitest run' }),
+      },
+    });
+    expect((await cli(root, 'checkout', '2')).code).toBe(0);
+    const tree = join(root, '.lockstep', 'tree', 'demo');
+    expect(await stepTaskIds(tree, 2, ['@demo/alpha'])).toEqual([
+      '@demo/alpha#test',
+      '@demo/top#test',
+      '@demo/user#test',
+    ]);
+    // Without the header's packages, every package's tests run (the behaviour before headers).
+    expect(await stepTaskIds(tree, 2)).toContain('@demo/other#test');
   });
 
   it('tests a tool package at every step when a patch of the series changes it', async () => {

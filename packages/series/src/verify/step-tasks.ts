@@ -33,19 +33,56 @@ async function patchedDirs(tree: string, last: number): Promise<Set<string>> {
   );
 }
 
+type Pkgs = Map<string, { json: unknown }>;
+
+/**
+ * The series' packages and every workspace package that depends on one of them, directly or
+ * not (dependencies, peer and optional dependencies): the packages whose tests a step of the
+ * series can change. Another series' model (an illumos package beside the lockd series) is left
+ * out: its tests give the same result at every step.
+ */
+export function dependentClosure(pkgs: Pkgs, roots: readonly string[]): Set<string> {
+  const deps = (json: unknown): string[] => {
+    const j = json as Record<string, Record<string, string> | undefined>;
+    return ['dependencies', 'peerDependencies', 'optionalDependencies'].flatMap((k) =>
+      Object.keys(j[k] ?? {}),
+    );
+  };
+  const out = new Set(roots.filter((r) => pkgs.has(r)));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [name, p] of pkgs)
+      if (!out.has(name) && deps(p.json).some((d) => out.has(d))) {
+        out.add(name);
+        grew = true;
+      }
+  }
+  return out;
+}
+
 /**
  * The turbo tasks of every step, as `package#task` ids (turbo adds the builds they need): the
- * tests of each package a series can change, and every package's `repro` task.
+ * tests of each package a series can change (its header's packages and their dependents, or
+ * every package when the header is not given), and every package's `repro` task.
  */
-export async function stepTaskIds(tree: string, last: number): Promise<string[]> {
+export async function stepTaskIds(
+  tree: string,
+  last: number,
+  seriesPackages?: readonly string[],
+): Promise<string[]> {
   const patched = await patchedDirs(tree, last);
-  const pkgs = [...readPackages(tree, 'in the tree').entries()].map(([name, p]) => ({
+  const read = readPackages(tree, 'in the tree');
+  const reach = seriesPackages === undefined ? null : dependentClosure(read, seriesPackages);
+  const pkgs = [...read.entries()].map(([name, p]) => ({
     name,
     dir: basename(p.dir),
     scripts: (p.json as { scripts?: Record<string, string> }).scripts ?? {},
   }));
   const tests = pkgs.filter(
-    (p) => p.scripts.test !== undefined && (!TOOL_PACKAGES.includes(p.name) || patched.has(p.dir)),
+    (p) =>
+      p.scripts.test !== undefined &&
+      (patched.has(p.dir) ||
+        (!TOOL_PACKAGES.includes(p.name) && (reach === null || reach.has(p.name)))),
   );
   const repro = pkgs.filter((p) => p.scripts.repro !== undefined);
   return [...tests.map((p) => `${p.name}#test`), ...repro.map((p) => `${p.name}#repro`)];

@@ -182,7 +182,7 @@ export async function verify(ws: Workspace, opts: VerifyOptions): Promise<Verify
   let metas: ReproducerMeta[] | null = null;
   const tracesDir = opts.tracesDir ?? defaultTracesDir(ws.root, ws.name);
   clearStepTraces(tracesDir);
-  const tasks = await stepTaskIds(opts.dir, last);
+  const tasks = await stepTaskIds(opts.dir, last, ws.header.packages);
   log(`every step runs ${tasks.join(', ')} (and the builds they need)`);
   for (let step = 0; step <= last; step++) {
     const info: PatchInfo | undefined = infos[step - 1];
