@@ -1,12 +1,6 @@
 /** MachineOptions.hz and MachineOptions.detectors (added for @lockstep/illumos). */
 import { describe, expect, it } from 'vitest';
-import {
-  HZ,
-  Machine,
-  schedule,
-  set_current_state,
-  TASK_UNINTERRUPTIBLE,
-} from '../src/index.js';
+import { HZ, Machine, schedule, set_current_state, TASK_UNINTERRUPTIBLE } from '../src/index.js';
 
 function* stuck() {
   set_current_state(TASK_UNINTERRUPTIBLE);
