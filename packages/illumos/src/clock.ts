@@ -11,6 +11,7 @@ import {
   schedule,
   set_current_state,
   TASK_UNINTERRUPTIBLE,
+  title_skip,
   wake_up_process,
 } from '@lockstep/kernel';
 import { hz } from './param.js';
@@ -52,3 +53,5 @@ export function* delay(ticks: number): Kfn {
     yield* schedule();
   } while (e.pending);
 }
+
+title_skip('delay');

@@ -3,6 +3,7 @@
  * printf.c). ASSERT is compiled in only on a DEBUG kernel (illumos_machine({ debug: true }));
  * VERIFY always.
  */
+import { title_skip } from '@lockstep/kernel';
 import { panic } from './panic.js';
 import { illumos_config_of } from './param.js';
 
@@ -29,3 +30,5 @@ export function ASSERT(ex: boolean, text: string, file: string, line: number): v
 export function VERIFY(ex: boolean, text: string, file: string, line: number): void {
   if (!ex) assfail(text, file, line);
 }
+
+title_skip('ASSERT', 'VERIFY');

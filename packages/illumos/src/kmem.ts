@@ -9,7 +9,7 @@
  * x86_64 (kernel heap at ffffff01..., statics in the kernel's data at fffffffffb...), so
  * panics and the mdb view print pointers an illumos engineer would recognise.
  */
-import { type Kfn, LockstepUsageError, sched_point } from '@lockstep/kernel';
+import { type Kfn, LockstepUsageError, sched_point, title_skip } from '@lockstep/kernel';
 
 /** KM_SLEEP and KM_NOSLEEP, illumos 096e63b2^:usr/src/uts/common/sys/kmem.h. */
 export const KM_SLEEP = 0x0000;
@@ -131,3 +131,5 @@ export function kmem_cache_free(cp: kmem_cache_t, buf: object): void {
 export function kmem_buf_is_free(cp: kmem_cache_t, buf: object): boolean {
   return cp.freelist.includes(buf);
 }
+
+title_skip('kmem_cache_alloc', 'kmem_cache_free');

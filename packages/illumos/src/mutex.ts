@@ -223,4 +223,8 @@ title_skip(
   'mutex_exit',
   'mutex_vector_exit',
   'mutex_tryenter',
+  'mutex_destroy',
+  'mutex_init',
+  'mutex_owned',
+  'mutex_owner',
 );
