@@ -25,7 +25,7 @@ export interface mdb_walk {
 
 /**
  * Model helper: the forward walk of a TAILQ, `addr::walk` by tqe_next from tqh_first (an mdb
- * list walker, illumos 096e63b2^:usr/src/cmd/mdb/common/modules/genunix/list.c style).
+ * walk over the links of illumos 096e63b2^:usr/src/uts/common/sys/queue.h).
  * `field` names the entry in the element.
  */
 export function mdb_walk_tailq_forward<T extends object>(
@@ -50,8 +50,7 @@ export function mdb_walk_tailq_forward<T extends object>(
 /**
  * Model helper: the backward walk, as the blog did it by hand: start from tqh_last (the last
  * element's tqe_next, so the element is tqh_last - offset), then follow each element's tqe_prev
- * (its predecessor's tqe_next) until it points at the head's tqh_first (illumos
- * 096e63b2^:usr/src/uts/common/sys/queue.h layout).
+ * (its predecessor's tqe_next) until it points at the head's tqh_first (illumos 096e63b2^:usr/src/uts/common/sys/queue.h layout).
  */
 export function mdb_walk_tailq_backward<T extends object>(
   head: TAILQ_HEAD<T>,
@@ -75,8 +74,7 @@ export function mdb_walk_tailq_backward<T extends object>(
 }
 
 /**
- * Model helper: `addr::print -t struct <type> <field>` for a TAILQ entry (illumos
- * 096e63b2^:usr/src/uts/common/sys/queue.h layout): its address and both links.
+ * Model helper: `addr::print -t struct <type> <field>` for a TAILQ entry (illumos 096e63b2^:usr/src/uts/common/sys/queue.h layout): its address and both links.
  */
 export function mdb_print_entry<T extends object>(e: TAILQ_ENTRY<T>): string {
   const at = fmt_ptr(addr_of(e.elm) + BigInt(e.offset));
@@ -84,8 +82,7 @@ export function mdb_print_entry<T extends object>(e: TAILQ_ENTRY<T>): string {
 }
 
 /**
- * Model helper: `addr::mutex` (illumos 096e63b2^:usr/src/cmd/mdb/common/modules/genunix/
- * mutex.c style): the lock word, its type and owner. A destroyed mutex shows the raw word,
+ * Model helper: `addr::mutex`, decoding the lock word as illumos 096e63b2^:usr/src/uts/intel/sys/mutex_impl.h lays it out: its type and owner. A destroyed mutex shows the raw word,
  * thread | 6, as the blog saw it ("opaque").
  */
 export function mdb_mutex(lp: kmutex_t): string {

@@ -65,6 +65,7 @@ function ownerTask(lp: kmutex_t): task_struct | null {
   return tasksByThread.get(o)?.deref() ?? null;
 }
 
+/** Model helper: curthread's address, remembered with its task for the owner view. */
 function me(): bigint {
   const k = curthread();
   tasksByThread.set(k.addr, new WeakRef(current));
@@ -150,8 +151,7 @@ export function* mutex_vector_enter(lp: kmutex_t): Kfn {
 }
 
 /**
- * Model helper: mutex_exit() without its scheduling point, for cv_wait() (illumos
- * 096e63b2^:usr/src/uts/common/os/mutex.c mutex_vector_exit): "mutex_exit: not owner" unless
+ * Model helper: mutex_exit() without its scheduling point, for cv_wait() (illumos 096e63b2^:usr/src/uts/common/os/mutex.c mutex_vector_exit): "mutex_exit: not owner" unless
  * the caller owns it; clear the lock word and wake every waiter.
  */
 export function mutex_vector_exit(lp: kmutex_t): void {

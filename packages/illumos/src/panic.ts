@@ -37,7 +37,11 @@ export function mod_containing_pc(fn: string): string {
   return modules.get(fn) ?? '<unknown>';
 }
 
-/** Model helper: mdb ::stack lines (illumos 096e63b2^:usr/src/cmd/mdb), innermost first; offsets are not modelled (+0x0). */
+/**
+ * Model helper: the panicking thread's stack as mdb's ::stack lists it from the dump that
+ * illumos 096e63b2^:usr/src/uts/common/os/panic.c writes, innermost first. Offsets are not
+ * modelled (+0x0), nor arguments; vpanic() and thread_start+8() as mdb shows them.
+ */
 export function mdb_stack(bt: Backtrace): string[] {
   return bt.map((f) =>
     f === 'vpanic' ? 'vpanic()' : f === 'thread_start' ? 'thread_start+8()' : `${f}+0x0()`,

@@ -57,8 +57,7 @@ export function illumos_configure(m: Machine, cfg: Partial<illumos_config>): voi
 }
 
 /**
- * Model helper: a Machine configured as an illumos kernel (illumos 096e63b2^:
- * usr/src/uts/common/conf/param.c for hz). Its ticks are lbolt ticks at hz=100; lockdep
+ * Model helper: a Machine configured as an illumos kernel (illumos 096e63b2^:usr/src/uts/common/conf/param.c for hz). Its ticks are lbolt ticks at hz=100; lockdep
  * and the Linux end-of-run detectors (hung task, soft lockup, global deadlock) are off, as
  * illumos has none of them; a panic stops the run (panic_on_warn has nothing to do here).
  */
@@ -76,8 +75,7 @@ export function illumos_machine(opts: illumos_machine_options = {}): Machine {
 }
 
 /**
- * Model helper: the build options of the running machine (illumos 096e63b2^:
- * usr/src/uts/common/sys/debug.h and usr/src/uts/common/sys/queue.h are where they act).
+ * Model helper: the build options of the running machine (illumos 096e63b2^:usr/src/uts/common/sys/debug.h and usr/src/uts/common/sys/queue.h are where they act).
  * A machine not made by illumos_machine(), or no running machine (setup code), means a
  * non-DEBUG kernel without QUEUEDEBUG.
  */

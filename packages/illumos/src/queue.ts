@@ -76,8 +76,7 @@ export function elm_addr<T extends object>(p: elm_ptr<T>): bigint {
 }
 
 /**
- * Model helper: `p->field` for an element pointer, as the CPU does it (illumos
- * 096e63b2^:usr/src/uts/common/sys/queue.h): NULL or a bad pointer faults at p + offset
+ * Model helper: `p->field` for an element pointer, as the CPU does it (illumos 096e63b2^:usr/src/uts/common/sys/queue.h): NULL or a bad pointer faults at p + offset
  * + `member` (0 for tqe_next, 8 for tqe_prev), the register holding p.
  */
 function entryOf<T extends object>(
@@ -116,6 +115,7 @@ function same(a: unknown, b: unknown): boolean {
   return false;
 }
 
+/** Model helper: was the code built with QUEUEDEBUG (illumos 096e63b2^:usr/src/uts/common/sys/queue.h)? */
 function queuedebug(): boolean {
   return illumos_config_of().queuedebug;
 }
