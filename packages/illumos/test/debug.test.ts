@@ -1,4 +1,5 @@
 /** ASSERT (DEBUG kernels only), VERIFY (always), and assfail's panic message. */
+import { sched_point } from '@lockstep/kernel';
 import { describe, expect, it } from 'vitest';
 import {
   ASSERT,
@@ -18,6 +19,7 @@ function unregister(debug: boolean, check: 'ASSERT' | 'VERIFY') {
     null,
     0,
     function* nlm_host_unregister(_: null) {
+      yield* sched_point();
       const f = check === 'ASSERT' ? ASSERT : VERIFY;
       f(host.nh_refs === 0, 'hostp->nh_refs == 0', '../../common/klm/nlm_impl.c', 1234);
     },
