@@ -1,5 +1,5 @@
 /**
- * The clock: lbolt ticks at hz (usr/src/uts/common/os/clock.c ddi_get_lbolt, delay;
+ * The clock: lbolt ticks at hz (usr/src/uts/common/os/sunddi.c ddi_get_lbolt; os/clock.c delay;
  * usr/src/uts/common/sys/time.h SEC_TO_TICK). The machine's virtual time is lbolt, so ticks
  * pass only when every thread sleeps, and a 300 s timeout costs nothing.
  */
@@ -16,12 +16,12 @@ import {
 } from '@lockstep/kernel';
 import { hz } from './param.js';
 
-/** ddi_get_lbolt(), illumos 096e63b2^:usr/src/uts/common/os/clock.c: clock ticks since boot (the machine's virtual time). */
+/** ddi_get_lbolt(), illumos 096e63b2^:usr/src/uts/common/os/sunddi.c: clock ticks since boot (the machine's virtual time). */
 export function ddi_get_lbolt(): number {
   return jiffies;
 }
 
-/** ddi_get_lbolt64(), illumos 096e63b2^:usr/src/uts/common/os/clock.c. */
+/** ddi_get_lbolt64(), illumos 096e63b2^:usr/src/uts/common/os/sunddi.c. */
 export function ddi_get_lbolt64(): number {
   return jiffies;
 }
