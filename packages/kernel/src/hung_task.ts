@@ -85,6 +85,7 @@ function pick(list: task_struct[], cycle: task_struct[] | null): task_struct {
 }
 
 function check(m: Machine): void {
+  if (!m.detectors) return;
   const cycle = lock_cycle(m);
   const spinning = stuck(m, TASK_SPINNING);
   if (spinning.length > 0) {

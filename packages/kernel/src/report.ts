@@ -23,6 +23,8 @@ export type ReportKind =
   | 'freezer'
   | 'leak'
   | 'unknown-symbol'
+  /** A non-Linux kernel's panic (illumos panic(), assfail, BAD TRAP). */
+  | 'panic'
   | 'scenario-error';
 
 export interface Report {

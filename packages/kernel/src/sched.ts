@@ -179,6 +179,18 @@ export interface MachineOptions {
    * dependency graph, no lockdep reports), at full speed. Default true.
    */
   lockdep?: boolean;
+  /**
+   * The clock rate the machine's ticks stand for (jiffies, or illumos lbolt): HZ (1000) for
+   * the Linux models, 100 for illumos (hz, usr/src/uts/common/conf/param.c). It sets the
+   * default time budget (an hour of ticks). Default HZ.
+   */
+  hz?: number;
+  /**
+   * Linux's end-of-run detectors: the hung-task detector, the soft-lockup watchdog and the
+   * global-deadlock report (hung_task.ts). False for kernels that have none of them (illumos).
+   * Default true.
+   */
+  detectors?: boolean;
 }
 
 export interface RunOptions {
@@ -277,6 +289,10 @@ export class Machine {
   readonly panic_on_warn: boolean;
   /** CONFIG_LOCKDEP (MachineOptions.lockdep). */
   readonly lockdep: boolean;
+  /** Ticks per second of virtual time (MachineOptions.hz). */
+  readonly hz: number;
+  /** Linux's end-of-run detectors (MachineOptions.detectors). */
+  readonly detectors: boolean;
   /** DPOR's recorder of step accesses, or null (the explorer sets it). */
   observer: StepObserver | null = null;
   /** Warnings reported while panic_on_warn is off, in order. */
@@ -297,6 +313,9 @@ export class Machine {
     this.livelockSteps = opts.livelockSteps ?? DEFAULT_LIVELOCK_STEPS;
     this.panic_on_warn = opts.panic_on_warn ?? true;
     this.lockdep = opts.lockdep ?? true;
+    this.hz = opts.hz ?? HZ;
+    checkBudget('hz', this.hz);
+    this.detectors = opts.detectors ?? true;
   }
 
   /** Per-machine state of a subsystem, created on first use. */
@@ -422,7 +441,7 @@ export class Machine {
     if (running !== null) throw new LockstepUsageError('a machine is already running');
     const chooser = opts.chooser ?? nonPreemptive;
     const maxSteps = opts.maxSteps ?? 10_000_000;
-    const maxJiffies = opts.maxJiffies ?? 3600 * HZ;
+    const maxJiffies = opts.maxJiffies ?? 3600 * this.hz;
     checkBudget('maxSteps', maxSteps);
     checkBudget('maxJiffies', maxJiffies);
     const decisions: number[] = [];
