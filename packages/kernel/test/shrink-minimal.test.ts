@@ -33,4 +33,24 @@ describe('shrink reaches the minimum preemptions', () => {
     });
     expect(s.minimal).toBe(false);
   });
+
+  it('caps the search below with maxRunsBelow, and says so', () => {
+    const p = classicPrograms.find((q) => q.name === 'stack_3')!;
+    const rnd = explore(p.scenario, { strategy: 'random', seed: 7, machine, maxSchedules: 5000 });
+    const { schedule, preemptions } = rnd.found!;
+    expect(preemptions).toBeGreaterThan(1);
+    const capped = shrink(p.scenario, schedule, rnd.found!.report.title, {
+      machine,
+      maxRunsBelow: 1,
+    });
+    const full = shrink(p.scenario, schedule, rnd.found!.report.title, { machine });
+    expect(full.minimal).toBe(true);
+    expect(capped.minimal).toBe(false);
+    expect(capped.runs).toBeLessThan(full.runs);
+    // The greedy pass still runs after the capped search, and never makes it worse.
+    expect(capped.preemptionsAfter).toBeLessThanOrEqual(preemptions);
+    expect(() =>
+      shrink(p.scenario, schedule, rnd.found!.report.title, { maxRunsBelow: 0 }),
+    ).toThrow(/maxRunsBelow/);
+  });
 });

@@ -23,6 +23,14 @@ import {
 import { type Phase, phaseLabel, spaceText } from './portfolio.js';
 import type { Explored, OtherReport, Outcome, PhaseRun, ReproOptions } from './types.js';
 
+/**
+ * Replays a finding's shrink may spend searching below its preemption count before the greedy
+ * pass. A lockd run costs milliseconds, so the explorer's default (all of 10,000) added about
+ * 25 s to every verify step whose reproducers crash; the cap keeps a step's cost where it was,
+ * and the shrunk schedule is then the fewest preemptions found, not proven the fewest.
+ */
+export const SHRINK_BELOW_RUNS = 200;
+
 /** A run of the default schedule: no preemption, the longest-waiting task runs next. */
 export const DEFAULT_SCHEDULE = 'v1:';
 
@@ -143,7 +151,7 @@ export function explorePhases(
     let out: Outcome;
     if (again !== undefined) out = outcomeOf(id, again, schedule);
     else {
-      const small = shrink(scenario, schedule, title, mo);
+      const small = shrink(scenario, schedule, title, { ...mo, maxRunsBelow: SHRINK_BELOW_RUNS });
       out = outcomeOf(id, replay(scenario, small.schedule, mo), small.schedule);
     }
     if (out.status === 'crash') out.verdict = 'crash';

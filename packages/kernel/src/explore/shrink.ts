@@ -22,6 +22,12 @@ export interface ShrinkOptions {
   maxJiffies?: number;
   /** Most replays to spend. Default 10000. */
   maxRuns?: number;
+  /**
+   * Most of those to spend on the strict search below the found count (the part that can
+   * prove the result minimal). Default: all of maxRuns. Scenarios whose runs are expensive
+   * (a lockd reproducer) cap it; `minimal` then says whether the cap still covered the bounds.
+   */
+  maxRunsBelow?: number;
 }
 
 export interface ShrinkResult {
@@ -57,6 +63,8 @@ export function shrink(
   if (opts.maxJiffies !== undefined) positive('maxJiffies', opts.maxJiffies);
   const maxRuns = opts.maxRuns ?? 10_000;
   positive('maxRuns', maxRuns);
+  const maxRunsBelow = Math.min(opts.maxRunsBelow ?? maxRuns, maxRuns);
+  positive('maxRunsBelow', maxRunsBelow);
 
   let runs = 0;
   const replayOnce = (d: readonly number[]): { r: RunResult; prevs: number[] } => {
@@ -114,7 +122,7 @@ export function shrink(
     const below = explore(scenario, {
       strategy: 'exhaustive',
       preemptionBound: before - 1,
-      maxSchedules: maxRuns - runs,
+      maxSchedules: Math.min(maxRunsBelow, maxRuns - runs),
       maxSteps,
       ...(opts.maxJiffies !== undefined ? { maxJiffies: opts.maxJiffies } : {}),
       ...(opts.machine !== undefined ? { machine: opts.machine } : {}),
