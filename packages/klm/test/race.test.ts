@@ -122,4 +122,18 @@ describe('without QUEUEDEBUG: the corrupted idle list leads to the bad mutex', (
       `no QUEUEDEBUG: random run ${r.found!.runIndex + 1}; exhaustive bound 2 schedule ${x.schedules}`,
     );
   });
+
+  it('DPOR (one round) finds it as well', () => {
+    const { res } = find(false, 1, { strategy: 'dpor', maxSchedules: 20000 });
+    expect(res.found?.report.title).toBe(BAD_MUTEX);
+    console.log(`no QUEUEDEBUG: DPOR schedule ${res.found!.runIndex + 1}`);
+  });
+});
+
+describe('with QUEUEDEBUG, DPOR', () => {
+  it('(one round) finds the BAD TRAP', () => {
+    const { res } = find(true, 1, { strategy: 'dpor', maxSchedules: 20000 });
+    expect(res.found?.report.title).toBe(BAD_TRAP);
+    console.log(`QUEUEDEBUG: DPOR schedule ${res.found!.runIndex + 1}`);
+  });
 });
