@@ -636,6 +636,30 @@ export function* nlm_host_findcreate(
 }
 
 /**
+ * nlm_host_find_by_sysid(), illumos 096e63b2^:usr/src/uts/common/klm/nlm_impl.c: the host with
+ * this sysid, if NLM is up, off the idle list and with a new reference, like
+ * nlm_host_find_locked.
+ */
+export function* nlm_host_find_by_sysid(g: nlm_globals, sysid: number): Kfn<nlm_host | null> {
+  let hostp: nlm_host | null = null;
+
+  yield* mutex_enter(g.lock);
+  if (g.run_status === NLM_ST_UP) {
+    hostp = g.nlm_hosts_hash.get(sysid) ?? null;
+    if (hostp !== null) {
+      // Host is inuse now. Remove it from idle hosts list if needed.
+      if (hostp.nh_flags & NLM_NH_INIDLE) {
+        TAILQ_REMOVE(g.nlm_idle_hosts, hostp, 'nh_link', NLM_IMPL_C, 1711);
+        hostp.nh_flags &= ~NLM_NH_INIDLE;
+      }
+      hostp.nh_refs++;
+    }
+  }
+  yield* mutex_exit(g.lock);
+  return hostp;
+}
+
+/**
  * nlm_host_release(), illumos 096e63b2^:usr/src/uts/common/klm/nlm_impl.c: drop a reference;
  * the last one sets the idle timeout (lbolt + cn_idle_tmo seconds) and puts the host at the
  * tail of the idle list with NLM_NH_INIDLE.

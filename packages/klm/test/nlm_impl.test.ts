@@ -30,6 +30,7 @@ import {
   nlm_do_lock,
   nlm_do_unlock,
   nlm_globals,
+  nlm_host_find_by_sysid,
   nlm_host_findcreate,
   nlm_host_release,
   nlm_init,
@@ -108,6 +109,11 @@ describe('nlm_host_findcreate / nlm_host_release', () => {
       };
       yield* nlm_host_release(g, h);
 
+      // By sysid (nlm_host_find_by_sysid): the same bookkeeping.
+      const bysysid = (yield* nlm_host_find_by_sysid(g, h.nh_sysid))!;
+      seen.bysysid = { same: bysysid === h, refs: h.nh_refs, idle: onIdle(g) };
+      yield* nlm_host_release(g, h);
+
       // Another address is another host, with the next sysid.
       const other = (yield* nlm_host_findcreate(g, 'other', 'tcp', '10.0.0.3'))!;
       seen.other = { sysid: other.nh_sysid, distinct: other !== h };
@@ -121,6 +127,7 @@ describe('nlm_host_findcreate / nlm_host_release', () => {
       oneLeft: { refs: 1, flags: 0, idle: 0 },
       released: { refs: 0, inidle: true, first: true, timeout: SEC_TO_TICK(300) },
       refound: { same: true, refs: 1, inidle: false, idle: 0 },
+      bysysid: { same: true, refs: 1, idle: 0 },
       other: { sysid: 2, distinct: true },
       idleOrder: 2,
     });
