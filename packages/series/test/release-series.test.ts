@@ -137,11 +137,12 @@ describe.runIf(enabled)('the lockd series released as package versions', () => {
             expect(copies, name).toHaveLength(1);
             installed[name] = copies[0]!.slice(copies[0]!.lastIndexOf('@') + 1);
           }
-          // The step's set, less the CLI and the illumos model (published at the step as a
-          // shared package, but nothing a lockd user installs depends on it).
+          // The step's set, less the CLI and the illumos models (published at the step as
+          // shared packages, but nothing a lockd user installs depends on them).
           const {
             [CLI_PACKAGE]: _cli,
             '@lockstep/illumos': _illumos,
+            '@lockstep/klm': _klm,
             ...stepVersions
           } = record.steps[step]!.versions;
           expect(installed, command).toEqual(stepVersions);
