@@ -128,6 +128,25 @@ export async function formatPatch(
   renameSync(join(out, file!), join(into, name));
 }
 
+/** Write the fixture's package-lock.json (no install) and commit the tree as its base. */
+export async function lockAndCommitBase(root: string): Promise<void> {
+  const lock = await runProcess(
+    'npm',
+    [
+      'install',
+      '--package-lock-only',
+      '--ignore-scripts',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+    ],
+    { cwd: root },
+  );
+  if (lock.code !== 0) throw new Error(`npm install --package-lock-only failed: ${lock.stderr}`);
+  await git(['init', '--quiet'], { cwd: root });
+  await commit(root, 'base', '2008-02-01T10:00:00Z');
+}
+
 export const P1 = 'demo/0001-alpha-add-shout.patch';
 export const P2_BAD = 'demo/0002-beta-whisper-without-an-alpha-bump.patch';
 export const P2_GOOD = 'demo/0002-beta-whisper.patch';
@@ -176,21 +195,7 @@ export async function makeReleaseWorkspace(): Promise<string> {
   write(root, 'packages/beta/package.json', pkgJson('@demo/beta', { '@demo/alpha': '^0.1.0' }));
   write(root, 'packages/beta/build.mjs', BUILD);
   writeSrc(root, 'beta', betaFiles('greet'));
-  const lock = await runProcess(
-    'npm',
-    [
-      'install',
-      '--package-lock-only',
-      '--ignore-scripts',
-      '--no-audit',
-      '--no-fund',
-      '--prefer-offline',
-    ],
-    { cwd: root },
-  );
-  if (lock.code !== 0) throw new Error(`npm install --package-lock-only failed: ${lock.stderr}`);
-  await git(['init', '--quiet'], { cwd: root });
-  await commit(root, 'base', '2008-02-01T10:00:00Z');
+  await lockAndCommitBase(root);
 
   // Patch files are written outside the repository until the end, so no commit picks them up.
   const patches = tempDir('lockstep-release-patches-');

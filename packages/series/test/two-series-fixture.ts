@@ -8,7 +8,6 @@
 import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { git } from '../src/lib/git.js';
-import { runProcess } from '../src/lib/proc.js';
 import { tempDir, write } from './helpers.js';
 import {
   BUILD,
@@ -16,6 +15,7 @@ import {
   changeset,
   commit,
   formatPatch,
+  lockAndCommitBase,
   pkgJson,
   ROOT_DEV,
 } from './release-fixture.js';
@@ -201,21 +201,7 @@ export async function makeTwoSeriesWorkspace(): Promise<string> {
   );
   for (const p of ['kernel', 'lockd', 'machine', 'reproducers'])
     write(root, `packages/${p}/build.mjs`, BUILD);
-  const lock = await runProcess(
-    'npm',
-    [
-      'install',
-      '--package-lock-only',
-      '--ignore-scripts',
-      '--no-audit',
-      '--no-fund',
-      '--prefer-offline',
-    ],
-    { cwd: root },
-  );
-  if (lock.code !== 0) throw new Error(`npm install --package-lock-only failed: ${lock.stderr}`);
-  await git(['init', '--quiet'], { cwd: root });
-  await commit(root, 'base', '2008-02-01T10:00:00Z');
+  await lockAndCommitBase(root);
 
   const out = tempDir('lockstep-two-series-patches-');
   const hello = 'lockd: say hello';
