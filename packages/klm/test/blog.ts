@@ -16,7 +16,7 @@ import {
   TS_RUN,
   thread_create,
 } from '@lockstep/illumos';
-import type { Machine, Scenario } from '@lockstep/kernel';
+import type { Kfn, Machine, Scenario } from '@lockstep/kernel';
 import {
   NLM_ST_STARTING,
   NLM_ST_STOPPING,
@@ -75,11 +75,7 @@ export function blog(opts: blog_options = {}): { scenario: Scenario; world: blog
           world.replies.push(yield* nlm_do_unlock(g, { alock }, CLIENT));
           yield* delay(SEC_TO_TICK(3));
         }
-        // svcadm disable nlockmgr: lm_shutdown's path to nlm_svc_stopping.
-        yield* mutex_enter(g.lock);
-        g.run_status = NLM_ST_STOPPING;
-        yield* mutex_exit(g.lock);
-        yield* nlm_svc_stopping(g);
+        yield* stop_nlm(g);
       },
       null,
       0,
@@ -90,4 +86,12 @@ export function blog(opts: blog_options = {}): { scenario: Scenario; world: blog
     );
   };
   return { scenario, world };
+}
+
+/** Test helper: svcadm disable nlockmgr, lm_shutdown's path to nlm_svc_stopping. */
+export function* stop_nlm(g: nlm_globals): Kfn {
+  yield* mutex_enter(g.lock);
+  g.run_status = NLM_ST_STOPPING;
+  yield* mutex_exit(g.lock);
+  yield* nlm_svc_stopping(g);
 }

@@ -13,8 +13,6 @@ import {
   MUTEX_OWNER,
   mdb_walk_tailq_forward,
   minclsyspri,
-  mutex_enter,
-  mutex_exit,
   SEC_TO_TICK,
   TAILQ_FIRST,
   TS_RUN,
@@ -26,7 +24,6 @@ import {
   NLM_NH_INIDLE,
   NLM_NH_MONITORED,
   NLM_ST_STARTING,
-  NLM_ST_STOPPING,
   nlm_do_lock,
   nlm_do_unlock,
   nlm_globals,
@@ -35,13 +32,12 @@ import {
   nlm_host_release,
   nlm_init,
   nlm_svc_starting,
-  nlm_svc_stopping,
   nlm4_denied,
   nlm4_denied_grace_period,
   nlm4_granted,
   vnode_t,
 } from '../src/index.js';
-import { blog } from './blog.js';
+import { blog, stop_nlm } from './blog.js';
 
 /** An NLM server (GC period and idle timeout `idle` s) and one thread running `body`. */
 function server(idle: number, body: (g: nlm_globals) => Kfn, opts = { debug: true }) {
@@ -57,10 +53,7 @@ function server(idle: number, body: (g: nlm_globals) => Kfn, opts = { debug: tru
     0,
     function* test_thread(_: null) {
       yield* body(g);
-      yield* mutex_enter(g.lock);
-      g.run_status = NLM_ST_STOPPING;
-      yield* mutex_exit(g.lock);
-      yield* nlm_svc_stopping(g);
+      yield* stop_nlm(g);
     },
     null,
     0,
